@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# A private PostgreSQL cluster for PhotoApi (development and tests), from the distribution's packages.
+#   scripts/pg-cluster.sh start DATA_DIR PORT   # installs PostgreSQL if absent, creates and starts the cluster, prints a connection string
+#   scripts/pg-cluster.sh stop  DATA_DIR        # fast shutdown
+#   scripts/pg-cluster.sh status DATA_DIR
+# The cluster trusts local socket connections and requires a password over TCP (role photoapi / photoapi, loopback only).
+set -euo pipefail
+
+action=${1:?usage: pg-cluster.sh start|stop|status DATA_DIR [PORT]}
+data_dir=$(mkdir -p "${2:?data dir}" && cd "$2" && pwd)
+port=${3:-54329}
+socket_dir="$data_dir.sock"
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+pg_bin() {
+  local dir
+  dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+  if [ -z "$dir" ]; then
+    echo "PostgreSQL is not installed; installing it from the distribution's packages..." >&2
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2
+    dir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+  fi
+  echo "$dir"
+}
+
+# PostgreSQL refuses to run as root: as root, run its binaries as the postgres user.
+as_pg() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+bin=$(pg_bin)
+
+case "$action" in
+  start)
+    mkdir -p "$socket_dir"
+    if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$data_dir" "$socket_dir"; chmod 700 "$data_dir"; fi
+    if [ ! -f "$data_dir/PG_VERSION" ]; then
+      as_pg "$bin/initdb" -D "$data_dir" -U postgres --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
+    fi
+    if ! as_pg "$bin/pg_ctl" -D "$data_dir" status >/dev/null 2>&1; then
+      as_pg "$bin/pg_ctl" -D "$data_dir" -w -t 60 -l "$data_dir/server.log" \
+        -o "-p $port -k $socket_dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null
+    fi
+    as_pg "$bin/psql" -h "$socket_dir" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -q <<'SQL' >/dev/null
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'photoapi') THEN
+    CREATE ROLE photoapi LOGIN SUPERUSER PASSWORD 'photoapi';
+  END IF;
+END $$;
+SQL
+    if ! as_pg "$bin/psql" -h "$socket_dir" -p "$port" -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'photoapi'" | grep -q 1; then
+      as_pg "$bin/psql" -h "$socket_dir" -p "$port" -U postgres -d postgres -q -c "CREATE DATABASE photoapi OWNER photoapi" >/dev/null
+    fi
+    echo "Host=127.0.0.1;Port=$port;Username=photoapi;Password=photoapi;Database=photoapi"
+    ;;
+  stop)
+    as_pg "$bin/pg_ctl" -D "$data_dir" -m fast -w stop >/dev/null 2>&1 || true
+    ;;
+  status)
+    as_pg "$bin/pg_ctl" -D "$data_dir" status
+    ;;
+  *)
+    echo "unknown action: $action" >&2; exit 2 ;;
+esac

@@ -1,0 +1,60 @@
+using System.Collections.Frozen;
+using System.Security.Claims;
+
+namespace PhotoApi.Auth;
+
+/// <summary>
+/// A validated access token, with what authorization needs already read out of it (scopes, user or app, sign-in time).
+/// Built once per token and shared by every request that presents the same token (see <see cref="ValidatedTokenCache"/>),
+/// so nothing may change it after construction.
+/// </summary>
+public sealed class AccessTokenIdentity : ClaimsIdentity
+{
+    public AccessTokenIdentity(
+        IEnumerable<Claim> claims,
+        TrustedIssuer issuer,
+        string? subject,
+        string? clientId,
+        bool isUser,
+        FrozenSet<string> scopes,
+        DateTime expiresUtc,
+        DateTimeOffset? authTime,
+        string? acr,
+        string? name,
+        string? email)
+        : base(claims, authenticationType: "Bearer", nameType: "sub", roleType: "roles")
+    {
+        Issuer = issuer;
+        Subject = subject;
+        ClientId = clientId;
+        IsUser = isUser;
+        Scopes = scopes;
+        ExpiresUtc = expiresUtc;
+        AuthTime = authTime;
+        Acr = acr;
+        DisplayName = name;
+        Email = email;
+    }
+
+    public TrustedIssuer Issuer { get; }
+
+    /// <summary>The user's <c>sub</c>; with <see cref="Issuer"/> it identifies the user.</summary>
+    public string? Subject { get; }
+
+    public string? ClientId { get; }
+
+    /// <summary>True when a user delegated this token; false for client-credentials (app) tokens.</summary>
+    public bool IsUser { get; }
+
+    public FrozenSet<string> Scopes { get; }
+
+    public DateTime ExpiresUtc { get; }
+
+    public DateTimeOffset? AuthTime { get; }
+
+    public string? Acr { get; }
+
+    public string? DisplayName { get; }
+
+    public string? Email { get; }
+}

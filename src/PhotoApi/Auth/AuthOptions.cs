@@ -1,0 +1,98 @@
+namespace PhotoApi.Auth;
+
+/// <summary>How PhotoApi trusts access tokens: the <c>Auth__*</c> settings.</summary>
+public sealed class AuthOptions
+{
+    public const string Section = "Auth";
+
+    public static readonly string[] DefaultAlgorithms =
+        ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"];
+
+    /// <summary>The single trusted issuer's base URL (the short form of <see cref="Issuers"/>).</summary>
+    public string? Authority { get; set; }
+
+    /// <summary>Discovery document URL when it is not <c>{Authority}/.well-known/openid-configuration</c> (e.g. RFC 8414's).</summary>
+    public string? MetadataAddress { get; set; }
+
+    /// <summary>The required <c>aud</c> of the single-issuer form.</summary>
+    public string Audience { get; set; } = "photo-api";
+
+    /// <summary>Provider profile of the single-issuer form.</summary>
+    public string Profile { get; set; } = TokenProfiles.Generic;
+
+    /// <summary>Provider scope name → PhotoApi scope, for the single-issuer form.</summary>
+    public Dictionary<string, string> ScopeMap { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Several trusted issuers at once (<c>Auth__Issuers__0__Authority</c>, ...).</summary>
+    public List<IssuerOptions> Issuers { get; set; } = [];
+
+    /// <summary>Refuse metadata over plain HTTP; false is allowed for loopback addresses only.</summary>
+    public bool RequireHttpsMetadata { get; set; } = true;
+
+    /// <summary>Accepted JWS algorithms; asymmetric only. A comma-separated string is accepted too.</summary>
+    public string[] ValidAlgorithms { get; set; } = [];
+
+    /// <summary>Tolerance for <c>exp</c>/<c>nbf</c>; ASP.NET's default of 5 minutes is too lax.</summary>
+    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Accept only RFC 9068 access tokens (<c>typ: at+jwt</c>).</summary>
+    public bool RequireAccessTokenType { get; set; }
+
+    /// <summary>How often signing keys are re-read even when nothing asks for it.</summary>
+    public TimeSpan KeyRefreshInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>The least time between two on-demand key fetches (unknown <c>kid</c>, failed fetch), so a flood of bad tokens cannot hammer the issuer.</summary>
+    public TimeSpan KeyRefreshMinInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Upper bound for one discovery + JWKS fetch, and so for how long a request can wait on one.</summary>
+    public TimeSpan MetadataTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Tokens longer than this are refused before they are parsed.</summary>
+    public int MaxTokenLength { get; set; } = 16 * 1024;
+
+    /// <summary>This API's resource identifier (RFC 9728 <c>resource</c>); derived from the request when unset.</summary>
+    public string? ResourceUri { get; set; }
+
+    /// <summary>Validated-token cache (authentication of a token seen before costs a hash and a lookup).</summary>
+    public TokenCacheOptions TokenCache { get; set; } = new();
+
+    /// <summary>Step-up authentication (RFC 9470) for destructive operations.</summary>
+    public StepUpOptions StepUp { get; set; } = new();
+}
+
+/// <summary>One trusted authorization server.</summary>
+public sealed class IssuerOptions
+{
+    /// <summary>Base URL; its discovery document is <c>{Authority}/.well-known/openid-configuration</c>.</summary>
+    public string? Authority { get; set; }
+
+    /// <summary>The exact <c>iss</c> its tokens carry when it differs from <see cref="Authority"/>.</summary>
+    public string? Issuer { get; set; }
+
+    public string? MetadataAddress { get; set; }
+
+    /// <summary>Required audience (<c>aud</c>, or <c>client_id</c> for Cognito); defaults to <c>Auth__Audience</c>.</summary>
+    public string? Audience { get; set; }
+
+    public string Profile { get; set; } = TokenProfiles.Generic;
+
+    public Dictionary<string, string> ScopeMap { get; set; } = new(StringComparer.Ordinal);
+}
+
+public sealed class TokenCacheOptions
+{
+    public bool Enabled { get; set; } = true;
+    public int MaxEntries { get; set; } = 10_000;
+    public long MaxBytes { get; set; } = 64L * 1024 * 1024;
+}
+
+public sealed class StepUpOptions
+{
+    /// <summary>Destructive operations need a sign-in at most this old (<c>auth_time</c>); null = no age limit.</summary>
+    public TimeSpan? MaxAge { get; set; }
+
+    /// <summary>Destructive operations need one of these <c>acr</c> values; empty = any.</summary>
+    public string[] AcrValues { get; set; } = [];
+
+    public bool Enabled => MaxAge is not null || AcrValues.Length > 0;
+}

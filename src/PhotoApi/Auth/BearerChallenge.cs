@@ -1,0 +1,186 @@
+using System.Text;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace PhotoApi.Auth;
+
+/// <summary>
+/// RFC 6750 §3 responses, exactly: 401 with <c>WWW-Authenticate: Bearer</c> (no <c>error</c> when no token was sent,
+/// <c>error="invalid_token"</c> when it was bad), 403 with <c>error="insufficient_scope", scope="..."</c>, RFC 9470's
+/// <c>insufficient_user_authentication</c>, and RFC 9728's <c>resource_metadata</c> on every challenge. Each with a problem body.
+/// </summary>
+public static class BearerChallenge
+{
+    public static JwtBearerEvents Events { get; } = new()
+    {
+        OnMessageReceived = ReadAuthorizationHeader,
+        OnChallenge = WriteChallengeAsync,
+    };
+
+    // RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token. Only the header is read: RFC 6750 §2.3 (query) is not supported.
+    private static Task ReadAuthorizationHeader(MessageReceivedContext context)
+    {
+        var headers = context.Request.Headers.Authorization;
+        if (headers.Count == 0)
+        {
+            context.NoResult();
+            return Task.CompletedTask;
+        }
+        if (headers.Count > 1)
+        {
+            context.Fail(new AccessTokenRejectedException(TokenRejection.MultipleCredentials));
+            return Task.CompletedTask;
+        }
+
+        var value = headers[0] ?? "";
+        // The scheme is case-insensitive (RFC 9110 §11.1), so "bearer" is accepted too.
+        if (!value.StartsWith("Bearer", StringComparison.OrdinalIgnoreCase) || (value.Length > 6 && value[6] != ' '))
+        {
+            context.NoResult();
+            return Task.CompletedTask;
+        }
+
+        var token = value.AsSpan(6).Trim(' ');
+        if (token.IsEmpty || !IsB64Token(token))
+        {
+            context.Fail(new AccessTokenRejectedException(TokenRejection.Malformed));
+            return Task.CompletedTask;
+        }
+        context.Token = token.ToString();
+        return Task.CompletedTask;
+    }
+
+    // b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+    private static bool IsB64Token(ReadOnlySpan<char> token)
+    {
+        var end = token.Length;
+        while (end > 0 && token[end - 1] == '=')
+        {
+            end--;
+        }
+        if (end == 0)
+        {
+            return false;
+        }
+        foreach (var c in token[..end])
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_' or '~' or '+' or '/'))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static async Task WriteChallengeAsync(JwtBearerChallengeContext context)
+    {
+        context.HandleResponse();
+        var http = context.HttpContext;
+        var metadataUrl = ProtectedResourceMetadata.MetadataUrl(http.Request);
+
+        if (context.AuthenticateFailure is null)
+        {
+            // RFC 6750 §3.1: no error code when the request carried no authentication information.
+            http.Response.Headers.WWWAuthenticate = Header(("resource_metadata", metadataUrl));
+            await WriteProblemAsync(http, StatusCodes.Status401Unauthorized, "Unauthorized",
+                "This endpoint needs an access token: send it as 'Authorization: Bearer <token>'.");
+            return;
+        }
+
+        var rejection = TokenRejection.From(context.AuthenticateFailure);
+        if (rejection.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            http.Response.Headers.RetryAfter = "5";
+            await WriteProblemAsync(http, rejection.Status, "Service Unavailable", rejection.Description);
+            return;
+        }
+
+        http.Response.Headers.WWWAuthenticate = Header(
+            ("error", rejection.Error), ("error_description", rejection.Description), ("resource_metadata", metadataUrl));
+        await WriteProblemAsync(http, rejection.Status, rejection.Status == StatusCodes.Status400BadRequest ? "Bad Request" : "Unauthorized", rejection.Description);
+    }
+
+    /// <summary>403 <c>insufficient_scope</c> (RFC 6750 §3.1) naming every scope the endpoint needs.</summary>
+    internal static Task WriteInsufficientScopeAsync(HttpContext http, IEnumerable<string> scopes)
+    {
+        var scope = string.Join(' ', scopes);
+        var description = $"The access token lacks the required scope: {scope}.";
+        http.Response.Headers.WWWAuthenticate = Header(
+            ("error", "insufficient_scope"), ("error_description", description), ("scope", scope),
+            ("resource_metadata", ProtectedResourceMetadata.MetadataUrl(http.Request)));
+        return WriteProblemAsync(http, StatusCodes.Status403Forbidden, "Forbidden", description);
+    }
+
+    /// <summary>RFC 9470 §3: 401 <c>insufficient_user_authentication</c> with the <c>max_age</c> and/or <c>acr_values</c> to ask for.</summary>
+    internal static Task WriteInsufficientUserAuthenticationAsync(HttpContext http, StepUpOptions stepUp)
+    {
+        var description = stepUp.MaxAge is not null && stepUp.AcrValues.Length > 0
+            ? "A more recent and stronger sign-in is required for this operation."
+            : stepUp.MaxAge is not null ? "A more recent sign-in is required for this operation." : "A stronger sign-in is required for this operation.";
+        var parameters = new List<(string, string)> { ("error", "insufficient_user_authentication"), ("error_description", description) };
+        if (stepUp.MaxAge is { } maxAge)
+        {
+            parameters.Add(("max_age", ((long)maxAge.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+        if (stepUp.AcrValues.Length > 0)
+        {
+            parameters.Add(("acr_values", string.Join(' ', stepUp.AcrValues)));
+        }
+        parameters.Add(("resource_metadata", ProtectedResourceMetadata.MetadataUrl(http.Request)));
+        http.Response.Headers.WWWAuthenticate = Header([.. parameters]);
+        return WriteProblemAsync(http, StatusCodes.Status401Unauthorized, "Unauthorized", description);
+    }
+
+    internal static Task WriteUserTokenRequiredAsync(HttpContext http) =>
+        WriteProblemAsync(http, StatusCodes.Status403Forbidden, "Forbidden",
+            "This endpoint acts on a user's data and needs a user-delegated access token; this token was issued to an application with no user (client credentials).");
+
+    private static string Header(params (string Name, string Value)[] parameters)
+    {
+        var header = new StringBuilder("Bearer");
+        for (var i = 0; i < parameters.Length; i++)
+        {
+            // Our values never contain quotes or backslashes (RFC 6750 §3 restricts error_description to such characters).
+            header.Append(i == 0 ? " " : ", ").Append(parameters[i].Name).Append("=\"").Append(parameters[i].Value).Append('"');
+        }
+        return header.ToString();
+    }
+
+    private static Task WriteProblemAsync(HttpContext http, int status, string title, string detail) =>
+        Http.ProblemJson.WriteAsync(http, new ProblemDetails { Status = status, Title = title, Detail = detail });
+}
+
+/// <summary>Turns authorization failures into the responses above instead of ASP.NET's bare 403.</summary>
+public sealed class BearerAuthorizationResultHandler(IOptions<AuthOptions> options) : IAuthorizationMiddlewareResultHandler
+{
+    private readonly AuthorizationMiddlewareResultHandler _default = new();
+
+    public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
+    {
+        if (authorizeResult.Forbidden && authorizeResult.AuthorizationFailure is { } failure)
+        {
+            var failed = failure.FailedRequirements.ToList();
+            // An app token on a user endpoint is refused for being an app token, whatever its scopes.
+            if (failed.OfType<UserTokenRequirement>().Any())
+            {
+                await BearerChallenge.WriteUserTokenRequiredAsync(context);
+                return;
+            }
+            var scopes = failed.OfType<ScopeRequirement>().Select(s => s.Scope).Distinct().ToList();
+            if (scopes.Count > 0)
+            {
+                await BearerChallenge.WriteInsufficientScopeAsync(context, scopes);
+                return;
+            }
+            if (failed.OfType<StepUpRequirement>().Any())
+            {
+                await BearerChallenge.WriteInsufficientUserAuthenticationAsync(context, options.Value.StepUp);
+                return;
+            }
+        }
+        await _default.HandleAsync(next, context, policy, authorizeResult);
+    }
+}

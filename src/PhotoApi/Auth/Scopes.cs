@@ -1,0 +1,103 @@
+using Microsoft.AspNetCore.Authorization;
+
+namespace PhotoApi.Auth;
+
+/// <summary>The scopes PhotoApi understands, each one an authorization policy of the same name.</summary>
+public static class Scopes
+{
+    public const string PhotosRead = "photos.read";
+    public const string PhotosWrite = "photos.write";
+    public const string PhotosAdmin = "photos.admin";
+
+    public static readonly IReadOnlyList<string> All = [PhotosRead, PhotosWrite, PhotosAdmin];
+
+    /// <summary>What each scope lets a client do, in the words a user would use.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Descriptions = new Dictionary<string, string>
+    {
+        [PhotosRead] = "View your photos and albums",
+        [PhotosWrite] = "Add, change and delete your photos and albums",
+        [PhotosAdmin] = "Read usage totals across all users (service accounts)",
+    };
+
+    /// <summary>The name of the policy that requires <paramref name="scope"/>.</summary>
+    public static string Policy(string scope) => $"scope:{scope}";
+}
+
+/// <summary>Endpoint metadata: the scope an endpoint requires (null: any user token). Every non-anonymous endpoint carries one.</summary>
+public sealed record ScopeDeclaration(string? Scope);
+
+/// <summary>The token must carry the scope (after the issuer's profile and scope map).</summary>
+public sealed class ScopeRequirement(string scope) : AuthorizationHandler<ScopeRequirement>, IAuthorizationRequirement
+{
+    public string Scope { get; } = scope;
+
+    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, ScopeRequirement requirement)
+    {
+        if (context.User.Identity is AccessTokenIdentity { IsAuthenticated: true } token && token.Scopes.Contains(requirement.Scope))
+        {
+            context.Succeed(requirement);
+        }
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>The token must have been delegated by a user (not a client-credentials token).</summary>
+public sealed class UserTokenRequirement : AuthorizationHandler<UserTokenRequirement>, IAuthorizationRequirement
+{
+    public const string Policy = "user-token";
+
+    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, UserTokenRequirement requirement)
+    {
+        if (context.User.Identity is AccessTokenIdentity { IsAuthenticated: true, IsUser: true, Subject: not null })
+        {
+            context.Succeed(requirement);
+        }
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>RFC 9470 step-up: the user signed in recently enough (<c>auth_time</c>) and strongly enough (<c>acr</c>).</summary>
+public sealed class StepUpRequirement(StepUpOptions options, TimeProvider time) : AuthorizationHandler<StepUpRequirement>, IAuthorizationRequirement
+{
+    public const string Policy = "step-up";
+
+    public StepUpOptions Options { get; } = options;
+
+    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, StepUpRequirement requirement)
+    {
+        if (context.User.Identity is not AccessTokenIdentity { IsAuthenticated: true } token)
+        {
+            return Task.CompletedTask;
+        }
+        var recentEnough = Options.MaxAge is not { } maxAge
+            || (token.AuthTime is { } authTime && time.GetUtcNow() - authTime <= maxAge);
+        var strongEnough = Options.AcrValues.Length == 0
+            || (token.Acr is { } acr && Options.AcrValues.Contains(acr, StringComparer.Ordinal));
+        if (recentEnough && strongEnough)
+        {
+            context.Succeed(requirement);
+        }
+        return Task.CompletedTask;
+    }
+}
+
+public static class ScopeEndpointExtensions
+{
+    /// <summary>Requires <paramref name="scope"/>: the policy, and the metadata that puts the scope into the OpenAPI document.</summary>
+    public static TBuilder RequireScope<TBuilder>(this TBuilder builder, string scope) where TBuilder : IEndpointConventionBuilder
+    {
+        if (!Scopes.All.Contains(scope))
+        {
+            throw new ArgumentException($"'{scope}' is not a PhotoApi scope.", nameof(scope));
+        }
+        return builder.RequireAuthorization(Scopes.Policy(scope)).WithMetadata(new ScopeDeclaration(scope));
+    }
+
+    /// <summary>Any user token will do, whatever its scopes (declared, so a forgotten scope is visible).</summary>
+    public static TBuilder RequireAnyScope<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.RequireAuthorization(UserTokenRequirement.Policy).WithMetadata(new ScopeDeclaration(null));
+
+    /// <summary>Destructive operations: RFC 9470 step-up when <c>Auth__StepUp__*</c> is configured.</summary>
+    public static TBuilder RequireRecentSignIn<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.RequireAuthorization(StepUpRequirement.Policy);
+}

@@ -1,0 +1,56 @@
+using Microsoft.IdentityModel.Tokens;
+
+namespace PhotoApi.Auth;
+
+/// <summary>
+/// Why a request's token was refused, with the short description PhotoApi sends back (RFC 6750 §3 <c>error_description</c>).
+/// Descriptions never echo the token or the values inside it (issuer, audience), only what kind of defect it has.
+/// </summary>
+public sealed record TokenRejection(string Code, string Description, int Status = StatusCodes.Status401Unauthorized, string Error = "invalid_token")
+{
+    public static readonly TokenRejection Malformed = new("malformed", "The access token is malformed.");
+    public static readonly TokenRejection TooLarge = new("too_large", "The access token is too large.");
+    public static readonly TokenRejection Encrypted = new("encrypted", "Encrypted access tokens are not accepted.");
+    public static readonly TokenRejection DuplicateClaims = new("duplicate_claims", "The access token has duplicate JSON members.");
+    public static readonly TokenRejection UntrustedIssuer = new("untrusted_issuer", "The access token was not issued by a trusted authorization server.");
+    public static readonly TokenRejection UnknownSigningKey = new("unknown_key", "The access token is signed with an unknown key.");
+    public static readonly TokenRejection BadSignature = new("bad_signature", "The access token signature is invalid.");
+    public static readonly TokenRejection NotSigned = new("unsigned", "The access token is not signed.");
+    public static readonly TokenRejection AlgorithmNotAllowed = new("algorithm", "The access token is signed with an algorithm that is not allowed.");
+    public static readonly TokenRejection Expired = new("expired", "The access token expired.");
+    public static readonly TokenRejection NotYetValid = new("not_yet_valid", "The access token is not valid yet.");
+    public static readonly TokenRejection NoExpiration = new("no_expiration", "The access token has no expiration time.");
+    public static readonly TokenRejection WrongAudience = new("audience", "The access token is not intended for this resource.");
+    public static readonly TokenRejection WrongType = new("type", "The token type is not accepted; an RFC 9068 access token (typ at+jwt) is required.");
+    public static readonly TokenRejection NotAnAccessToken = new("not_access_token", "The token is not an access token.");
+    public static readonly TokenRejection Invalid = new("invalid", "The access token is invalid.");
+
+    /// <summary>RFC 6750 §3.1 invalid_request: "uses more than one method for including an access token" / repeats a parameter.</summary>
+    public static readonly TokenRejection MultipleCredentials = new("invalid_request", "The request carries more than one Authorization header.", StatusCodes.Status400BadRequest, "invalid_request");
+
+    /// <summary>Not the token's fault: the issuer's keys could never be fetched. 503 so clients retry instead of discarding a good token.</summary>
+    public static readonly TokenRejection KeysUnavailable = new("keys_unavailable", "The authorization server's signing keys are unavailable; try again shortly.", StatusCodes.Status503ServiceUnavailable, "");
+
+    /// <summary>Maps IdentityModel's validation exceptions onto PhotoApi's fixed descriptions.</summary>
+    public static TokenRejection From(Exception? exception) => exception switch
+    {
+        AccessTokenRejectedException rejected => rejected.Rejection,
+        SecurityTokenExpiredException => Expired,
+        SecurityTokenNotYetValidException => NotYetValid,
+        SecurityTokenNoExpirationException => NoExpiration,
+        SecurityTokenInvalidAudienceException => WrongAudience,
+        SecurityTokenInvalidIssuerException => UntrustedIssuer,
+        SecurityTokenInvalidAlgorithmException => AlgorithmNotAllowed,
+        SecurityTokenInvalidTypeException => WrongType,
+        SecurityTokenSignatureKeyNotFoundException => UnknownSigningKey,
+        SecurityTokenInvalidSignatureException => BadSignature,
+        SecurityTokenMalformedException or ArgumentException => Malformed,
+        _ => Invalid,
+    };
+}
+
+/// <summary>A token refused by PhotoApi's own checks (as opposed to IdentityModel's).</summary>
+public sealed class AccessTokenRejectedException(TokenRejection rejection) : SecurityTokenException(rejection.Description)
+{
+    public TokenRejection Rejection { get; } = rejection;
+}

@@ -1,0 +1,64 @@
+using System.Collections.Frozen;
+using Microsoft.Extensions.Options;
+
+namespace PhotoApi.Auth;
+
+/// <summary>One authorization server PhotoApi trusts, as configured.</summary>
+public sealed class TrustedIssuer
+{
+    internal TrustedIssuer(string issuer, string metadataAddress, string audience, TokenProfile profile, IReadOnlyDictionary<string, string> scopeMap)
+    {
+        Issuer = issuer;
+        MetadataAddress = metadataAddress;
+        Audience = audience;
+        Profile = profile;
+        ScopeMap = scopeMap.ToFrozenDictionary(StringComparer.Ordinal);
+    }
+
+    /// <summary>The issuer identifier as configured (Authority, or the explicit Issuer).</summary>
+    public string Issuer { get; }
+
+    public string MetadataAddress { get; }
+
+    public string Audience { get; }
+
+    public TokenProfile Profile { get; }
+
+    public FrozenDictionary<string, string> ScopeMap { get; }
+
+    /// <summary>Its signing keys; set once by <see cref="TrustedIssuers"/>.</summary>
+    public IssuerKeySource Keys { get; internal set; } = null!;
+
+    /// <summary>Issuer identifiers compare without a trailing slash when choosing the issuer; the exact <c>iss</c> is checked against discovery.</summary>
+    internal static string Normalize(string issuer) => issuer.TrimEnd('/');
+}
+
+/// <summary>All trusted issuers, looked up by a token's unverified <c>iss</c> before any key is fetched.</summary>
+public sealed class TrustedIssuers
+{
+    private readonly FrozenDictionary<string, TrustedIssuer> _byIssuer;
+
+    public TrustedIssuers(IOptions<AuthOptions> options, IHttpClientFactory httpClients, TimeProvider time, ILoggerFactory loggers)
+    {
+        var settings = options.Value;
+        All = AuthOptionsValidation.EffectiveIssuers(settings)
+            .Select(o => new TrustedIssuer(
+                o.Issuer ?? o.Authority!,
+                o.MetadataAddress ?? $"{o.Authority!.TrimEnd('/')}/.well-known/openid-configuration",
+                o.Audience ?? settings.Audience,
+                TokenProfiles.All[o.Profile],
+                o.ScopeMap))
+            .ToArray();
+        foreach (var issuer in All)
+        {
+            issuer.Keys = new IssuerKeySource(issuer, httpClients.CreateClient(IssuerKeySource.HttpClientName), settings, time, loggers.CreateLogger<IssuerKeySource>());
+        }
+        _byIssuer = All.ToFrozenDictionary(i => TrustedIssuer.Normalize(i.Issuer), StringComparer.Ordinal);
+    }
+
+    public IReadOnlyList<TrustedIssuer> All { get; }
+
+    /// <summary>The trusted issuer for an unverified <c>iss</c>, or null: an unknown issuer never causes a network call.</summary>
+    public TrustedIssuer? Find(string? iss) =>
+        string.IsNullOrEmpty(iss) ? null : _byIssuer.GetValueOrDefault(TrustedIssuer.Normalize(iss));
+}

@@ -1,0 +1,152 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace PhotoApi.Auth;
+
+/// <summary>A token that passed full validation, and what is needed to tell whether that still holds.</summary>
+public sealed record ValidatedToken(AccessTokenIdentity Identity, JsonWebToken Token, string? KeyId, SecurityKey? SigningKey, int ApproximateBytes);
+
+/// <summary>
+/// Validated tokens by SHA-256 of the whole token, so a token presented again costs a hash and a lookup instead of a
+/// signature check. Entries never outlive the token's <c>exp</c>, are dropped when their signing key leaves the issuer's JWKS,
+/// and are bounded in count and bytes. Only successes are stored. Hand-written over a ConcurrentDictionary with a struct key
+/// because MemoryCache would box the key (or need a hex string) on every request, and this is the hottest path of the API.
+/// </summary>
+public sealed class ValidatedTokenCache
+{
+    private const int StackHashLimit = 8192;
+
+    private readonly ConcurrentDictionary<TokenHash, ValidatedToken> _entries = new();
+    private readonly TokenCacheOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Lock _trimGate = new();
+    private int _count;
+    private long _bytes;
+
+    public ValidatedTokenCache(IOptions<AuthOptions> options, TimeProvider time)
+    {
+        _options = options.Value.TokenCache;
+        _time = time;
+    }
+
+    public bool Enabled => _options.Enabled;
+
+    public int Count => Volatile.Read(ref _count);
+
+    /// <summary>The cached validation of exactly this token, if it is still valid.</summary>
+    public bool TryGet(string token, out ValidatedToken entry)
+    {
+        entry = null!;
+        if (!_options.Enabled)
+        {
+            return false;
+        }
+        var hash = TokenHash.Of(token);
+        if (!_entries.TryGetValue(hash, out var found))
+        {
+            return false;
+        }
+
+        // Never past exp (no clock skew on a cached entry), never with a key the issuer has withdrawn.
+        if (found.Identity.ExpiresUtc <= _time.GetUtcNow().UtcDateTime
+            || found.Identity.Issuer.Keys.Current?.Publishes(found.KeyId, found.SigningKey) != true)
+        {
+            Remove(hash, found);
+            return false;
+        }
+        entry = found;
+        return true;
+    }
+
+    public void Add(string token, ValidatedToken entry)
+    {
+        if (!_options.Enabled || entry.Identity.ExpiresUtc <= _time.GetUtcNow().UtcDateTime)
+        {
+            return;
+        }
+        if (_entries.TryAdd(TokenHash.Of(token), entry))
+        {
+            var count = Interlocked.Increment(ref _count);
+            var bytes = Interlocked.Add(ref _bytes, entry.ApproximateBytes);
+            if (count > _options.MaxEntries || bytes > _options.MaxBytes)
+            {
+                Trim();
+            }
+        }
+    }
+
+    private void Remove(TokenHash hash, ValidatedToken entry)
+    {
+        if (_entries.TryRemove(new KeyValuePair<TokenHash, ValidatedToken>(hash, entry)))
+        {
+            Interlocked.Decrement(ref _count);
+            Interlocked.Add(ref _bytes, -entry.ApproximateBytes);
+        }
+    }
+
+    // Drops expired entries, then arbitrary ones until a quarter of the budget is free; one trimmer at a time.
+    private void Trim()
+    {
+        if (!_trimGate.TryEnter())
+        {
+            return;
+        }
+        try
+        {
+            var now = _time.GetUtcNow().UtcDateTime;
+            foreach (var (hash, entry) in _entries)
+            {
+                if (entry.Identity.ExpiresUtc <= now)
+                {
+                    Remove(hash, entry);
+                }
+            }
+            var targetCount = _options.MaxEntries * 3 / 4;
+            var targetBytes = _options.MaxBytes * 3 / 4;
+            foreach (var (hash, entry) in _entries)
+            {
+                if (Volatile.Read(ref _count) <= targetCount && Interlocked.Read(ref _bytes) <= targetBytes)
+                {
+                    break;
+                }
+                Remove(hash, entry);
+            }
+        }
+        finally
+        {
+            _trimGate.Exit();
+        }
+    }
+
+    /// <summary>SHA-256 of the token's UTF-8 bytes, as a value type so lookups do not allocate.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal readonly record struct TokenHash(ulong A, ulong B, ulong C, ulong D)
+    {
+        public static TokenHash Of(string token)
+        {
+            var length = Encoding.UTF8.GetByteCount(token);
+            byte[]? rented = null;
+            var buffer = length <= StackHashLimit ? stackalloc byte[length] : (rented = ArrayPool<byte>.Shared.Rent(length));
+            try
+            {
+                var written = Encoding.UTF8.GetBytes(token, buffer);
+                Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+                SHA256.HashData(buffer[..written], digest);
+                return MemoryMarshal.Read<TokenHash>(digest);
+            }
+            finally
+            {
+                if (rented is not null)
+                {
+                    ArrayPool<byte>.Shared.Return(rented);
+                }
+            }
+        }
+    }
+}

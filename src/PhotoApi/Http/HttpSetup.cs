@@ -1,0 +1,59 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace PhotoApi.Http;
+
+public static class HttpSetup
+{
+    /// <summary>Problem details for every error, source-generated JSON, page tokens, and server hardening.</summary>
+    public static IHostApplicationBuilder AddPhotoApiHttp(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        // Registered before AddProblemDetails so it is asked first: errors are problem+json whatever Accept says.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IProblemDetailsWriter, ProblemJson>());
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+            context.ProblemDetails.Extensions.TryAdd("traceId", Activity.Current?.Id ?? context.HttpContext.TraceIdentifier));
+        services.AddExceptionHandler<ServiceExceptionHandler>();
+        services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, PhotoApiJsonContext.Default));
+        // Binding failures (pageSize=abc) become BadHttpRequestException, which ServiceExceptionHandler turns into a 400 problem.
+        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        services.Configure<KestrelServerOptions>(options => options.AddServerHeader = false);
+
+        services.AddSingleton<PagingKey>();
+        services.AddSingleton<PageToken>();
+        return builder;
+    }
+
+    public static WebApplication UsePhotoApiHttp(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.Use(static (context, next) =>
+        {
+            context.Response.OnStarting(static state =>
+            {
+                var headers = ((HttpContext)state).Response.Headers;
+                headers.XContentTypeOptions = "nosniff";
+                // API responses are per-user: nothing may be stored by shared caches unless an endpoint says otherwise.
+                if (!headers.ContainsKey("Cache-Control"))
+                {
+                    headers.CacheControl = "no-store";
+                }
+                return Task.CompletedTask;
+            }, context);
+            return next(context);
+        });
+        return app;
+    }
+
+    /// <summary>Sets the body size limit of the current request (Kestrel enforces it while reading).</summary>
+    public static void LimitBodySize(this HttpContext context, long bytes)
+    {
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+        {
+            feature.MaxRequestBodySize = bytes;
+        }
+    }
+}

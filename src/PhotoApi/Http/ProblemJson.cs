@@ -1,0 +1,42 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace PhotoApi.Http;
+
+/// <summary>
+/// Writes every problem as <c>application/problem+json</c>, whatever the request's Accept header says: ASP.NET's default
+/// writer stays silent when Accept excludes JSON (an image download, say), which would leave errors without a body.
+/// </summary>
+public sealed class ProblemJson(IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, IOptions<ProblemDetailsOptions> options) : IProblemDetailsWriter
+{
+    public bool CanWrite(ProblemDetailsContext context) => true;
+
+    public ValueTask WriteAsync(ProblemDetailsContext context)
+    {
+        var http = context.HttpContext;
+        var problem = context.ProblemDetails;
+        problem.Status ??= http.Response.StatusCode;
+        problem.Title ??= ReasonPhrases.GetReasonPhrase(problem.Status.Value);
+        problem.Type ??= TypeFor(problem.Status.Value);
+        options.Value.CustomizeProblemDetails?.Invoke(context);
+        return new ValueTask(http.Response.WriteAsJsonAsync(problem, json.Value.SerializerOptions.GetTypeInfo(problem.GetType()), "application/problem+json", http.RequestAborted));
+    }
+
+    /// <summary>The RFC section that defines a status code, as the problem <c>type</c> (RFC 9457 §4.2).</summary>
+    public static string TypeFor(int status) => status == StatusCodes.Status429TooManyRequests
+        ? "https://www.rfc-editor.org/rfc/rfc6585#section-4"
+        : $"https://www.rfc-editor.org/rfc/rfc9110#status.{status}";
+
+    /// <summary>Sets the status and writes the problem through the app's <see cref="IProblemDetailsService"/>.</summary>
+    public static async Task WriteAsync(HttpContext http, ProblemDetails problem)
+    {
+        http.Response.StatusCode = problem.Status ?? StatusCodes.Status500InternalServerError;
+        await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            ProblemDetails = problem,
+        });
+    }
+}

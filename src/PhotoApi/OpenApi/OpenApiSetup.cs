@@ -1,0 +1,100 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.OpenApi;
+using PhotoApi.Auth;
+using Swashbuckle.AspNetCore.SwaggerGen;
+
+namespace PhotoApi.OpenApi;
+
+/// <summary>The OpenAPI document (Swashbuckle) and Swagger UI at /swagger. openapi.yaml at the repository root is this document.</summary>
+public static class OpenApiSetup
+{
+    public const string DocumentName = "v1";
+    public const string BearerScheme = "bearer";
+
+    public static IHostApplicationBuilder AddPhotoApiOpenApi(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddEndpointsApiExplorer();
+        builder.Services.AddSwaggerGen(options =>
+        {
+            options.SwaggerDoc(DocumentName, new OpenApiInfo
+            {
+                Title = "PhotoApi",
+                Version = "v1",
+                Description = "An OAuth 2.0 protected resource: each user's photos, photo content and albums. "
+                    + "Send an access token from a trusted authorization server as 'Authorization: Bearer <token>'. "
+                    + "Scopes: photos.read (view), photos.write (change), photos.admin (service totals). "
+                    + "Errors are application/problem+json (RFC 9457); 401 and 403 carry RFC 6750 WWW-Authenticate challenges.",
+            });
+            options.AddSecurityDefinition(BearerScheme, new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                BearerFormat = "JWT",
+                Description = "Paste an access token (JWT) from the configured issuer. The dev issuer prints ready-made tokens at start-up.",
+            });
+            options.OperationFilter<ScopeOperationFilter>();
+            options.SupportNonNullableReferenceTypes();
+        });
+        return builder;
+    }
+
+    public static WebApplication UsePhotoApiOpenApi(this WebApplication app)
+    {
+        // Before authentication: the document and the UI are public.
+        app.UseSwagger();
+        app.UseSwaggerUI(options =>
+        {
+            options.SwaggerEndpoint($"/swagger/{DocumentName}/swagger.json", "PhotoApi v1");
+            options.DocumentTitle = "PhotoApi";
+            options.EnablePersistAuthorization();
+            options.DisplayRequestDuration();
+        });
+        return app;
+    }
+}
+
+/// <summary>Puts each endpoint's scope into its security requirement, with the 401/403 answers it can give.</summary>
+public sealed class ScopeOperationFilter : IOperationFilter
+{
+    public void Apply(OpenApiOperation operation, OperationFilterContext context)
+    {
+        var metadata = context.ApiDescription.ActionDescriptor.EndpointMetadata;
+        if (metadata.OfType<IAllowAnonymous>().Any())
+        {
+            return;
+        }
+
+        var scope = metadata.OfType<ScopeDeclaration>().LastOrDefault()?.Scope;
+        operation.Security ??= [];
+        operation.Security.Add(new OpenApiSecurityRequirement
+        {
+            [new OpenApiSecuritySchemeReference(OpenApiSetup.BearerScheme, context.Document)] = [],
+        });
+
+        var problem = context.SchemaGenerator.GenerateSchema(typeof(ProblemDetails), context.SchemaRepository);
+        operation.Responses ??= [];
+        operation.Responses.TryAdd("401", Problem(problem,
+            "No token, or a token that is invalid (WWW-Authenticate: Bearer error=\"invalid_token\")."));
+        operation.Responses.TryAdd("403", Problem(problem, scope is null
+            ? "The token was issued to an application, not a user."
+            : $"The token lacks the scope {scope} (WWW-Authenticate: Bearer error=\"insufficient_scope\", scope=\"{scope}\"), or was issued to an application where a user is needed."));
+        operation.Description = string.IsNullOrEmpty(operation.Description)
+            ? RequiredScopeText(scope)
+            : $"{operation.Description}\n\n{RequiredScopeText(scope)}";
+        operation.Extensions ??= new Dictionary<string, IOpenApiExtension>();
+        operation.Extensions["x-required-scope"] = new JsonNodeExtension(scope ?? "");
+    }
+
+    private static string RequiredScopeText(string? scope) =>
+        scope is null ? "Requires a user access token (any scope)." : $"Requires scope `{scope}`.";
+
+    private static OpenApiResponse Problem(IOpenApiSchema schema, string description) => new()
+    {
+        Description = description,
+        Content = new Dictionary<string, IOpenApiMediaType>
+        {
+            ["application/problem+json"] = new OpenApiMediaType { Schema = schema },
+        },
+    };
+}

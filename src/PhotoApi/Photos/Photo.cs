@@ -1,0 +1,41 @@
+using System.Text.Json.Serialization;
+
+namespace PhotoApi.Photos;
+
+/// <summary>A photo as the API shows it.</summary>
+public sealed record PhotoResponse(
+    Guid Id,
+    string Title,
+    string? Description,
+    DateTime? TakenAt,
+    DateTime CreatedAt,
+    DateTime UpdatedAt);
+
+/// <summary>One page of photos, newest first; <c>nextPageToken</c> is absent on the last page.</summary>
+public sealed record PhotoPage(
+    IReadOnlyList<PhotoResponse> Items,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? NextPageToken);
+
+/// <summary>POST /v1/photos body (documentation shape; the body is read by <see cref="PhotoInput"/>).</summary>
+public sealed record CreatePhotoRequest(string Title, string? Description, DateTimeOffset? TakenAt);
+
+/// <summary>PATCH /v1/photos/{id} body: every field optional; <c>null</c> clears description or takenAt.</summary>
+public sealed record UpdatePhotoRequest(string? Title, string? Description, DateTimeOffset? TakenAt);
+
+/// <summary>A photo row as stored.</summary>
+public sealed record PhotoRow(
+    Guid Id,
+    string Title,
+    string? Description,
+    DateTime? TakenAt,
+    DateTime CreatedAt,
+    DateTime UpdatedAt)
+{
+    public PhotoResponse ToResponse() => new(Id, Title, Description, TakenAt, CreatedAt, UpdatedAt);
+}
+
+/// <summary>The validated content of a create request.</summary>
+public sealed record NewPhoto(string Title, string? Description, DateTime? TakenAt);
+
+/// <summary>The validated content of a PATCH: only fields that are set change.</summary>
+public sealed record PhotoChanges(Http.Field<string?> Title, Http.Field<string?> Description, Http.Field<DateTime?> TakenAt);

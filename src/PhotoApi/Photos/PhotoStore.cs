@@ -1,0 +1,98 @@
+using Dapper;
+using Npgsql;
+using PhotoApi.Http;
+
+namespace PhotoApi.Photos;
+
+/// <summary>Photos in PostgreSQL. Every statement is scoped by the owner's user id: there is no query for "any user's photo".</summary>
+public sealed class PhotoStore(NpgsqlDataSource db)
+{
+    private const string Columns = "id, title, description, taken_at, created_at, updated_at";
+
+    /// <summary>Newest first, keyset-paged on (created_at, id) so page 10,000 costs what page 1 costs.</summary>
+    public async Task<IReadOnlyList<PhotoRow>> ListAsync(Guid userId, PageCursor? after, int limit, CancellationToken cancellationToken)
+    {
+        const string firstPage = $"""
+            SELECT {Columns}
+              FROM photos
+             WHERE user_id = @userId
+             ORDER BY created_at DESC, id DESC
+             LIMIT @limit
+            """;
+        const string nextPage = $"""
+            SELECT {Columns}
+              FROM photos
+             WHERE user_id = @userId
+               AND (created_at, id) < (@createdAt, @id)
+             ORDER BY created_at DESC, id DESC
+             LIMIT @limit
+            """;
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        var rows = after is { } cursor
+            ? await connection.QueryAsync<PhotoRow>(new CommandDefinition(nextPage,
+                new { userId, createdAt = new DateTimeOffset(cursor.CreatedAt), id = cursor.Id, limit }, cancellationToken: cancellationToken))
+            : await connection.QueryAsync<PhotoRow>(new CommandDefinition(firstPage, new { userId, limit }, cancellationToken: cancellationToken));
+        return rows.AsList();
+    }
+
+    public async Task<PhotoRow?> GetAsync(Guid userId, Guid id, CancellationToken cancellationToken)
+    {
+        const string sql = $"SELECT {Columns} FROM photos WHERE id = @id AND user_id = @userId";
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<PhotoRow>(new CommandDefinition(sql, new { id, userId }, cancellationToken: cancellationToken));
+    }
+
+    public async Task<PhotoRow> CreateAsync(Guid userId, NewPhoto photo, CancellationToken cancellationToken)
+    {
+        const string sql = $"""
+            INSERT INTO photos (id, user_id, title, description, taken_at)
+            VALUES (@id, @userId, @title, @description, @takenAt)
+            RETURNING {Columns}
+            """;
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleAsync<PhotoRow>(new CommandDefinition(sql, new
+        {
+            id = Guid.CreateVersion7(),
+            userId,
+            title = photo.Title,
+            description = photo.Description,
+            takenAt = Utc(photo.TakenAt),
+        }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Applies only the fields that were sent; null when the photo is not the user's.</summary>
+    public async Task<PhotoRow?> UpdateAsync(Guid userId, Guid id, PhotoChanges changes, CancellationToken cancellationToken)
+    {
+        const string sql = $"""
+            UPDATE photos
+               SET title       = CASE WHEN @setTitle THEN @title ELSE title END,
+                   description = CASE WHEN @setDescription THEN @description ELSE description END,
+                   taken_at    = CASE WHEN @setTakenAt THEN @takenAt ELSE taken_at END,
+                   updated_at  = now()
+             WHERE id = @id AND user_id = @userId
+            RETURNING {Columns}
+            """;
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<PhotoRow>(new CommandDefinition(sql, new
+        {
+            id,
+            userId,
+            setTitle = changes.Title.IsSet,
+            title = changes.Title.Value,
+            setDescription = changes.Description.IsSet,
+            description = changes.Description.Value,
+            setTakenAt = changes.TakenAt.IsSet,
+            takenAt = Utc(changes.TakenAt.Value),
+        }, cancellationToken: cancellationToken));
+    }
+
+    public async Task<bool> DeleteAsync(Guid userId, Guid id, CancellationToken cancellationToken)
+    {
+        const string sql = "DELETE FROM photos WHERE id = @id AND user_id = @userId";
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(sql, new { id, userId }, cancellationToken: cancellationToken)) == 1;
+    }
+
+    // Dapper sends DateTime as 'timestamp without time zone'; a UTC DateTimeOffset goes as timestamptz.
+    private static DateTimeOffset? Utc(DateTime? value) => value is { } v ? new DateTimeOffset(DateTime.SpecifyKind(v, DateTimeKind.Utc)) : null;
+}

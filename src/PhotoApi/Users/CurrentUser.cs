@@ -1,0 +1,71 @@
+using System.Collections.Concurrent;
+using PhotoApi.Auth;
+
+namespace PhotoApi.Users;
+
+/// <summary>The user the request acts for, resolved from the token by <see cref="UserProvisioning"/> before the handler runs.</summary>
+public sealed class CurrentUser
+{
+    private Guid? _id;
+
+    /// <summary>The user's id; every query of user data is scoped by it.</summary>
+    public Guid Id => _id ?? throw new InvalidOperationException("CurrentUser is only available on endpoints that call RequireUser().");
+
+    internal void Set(Guid id) => _id = id;
+}
+
+/// <summary>
+/// Maps (issuer, subject) to a user id, creating the user just in time. Ids are remembered per process, so after the first
+/// request a user costs no database round trip until the token's name or email changes.
+/// </summary>
+public sealed class UserDirectory(UserStore users)
+{
+    private const int MaxRemembered = 100_000;
+    private readonly ConcurrentDictionary<(string Issuer, string Subject), Remembered> _known = new();
+
+    private sealed record Remembered(Guid Id, string? DisplayName, string? Email);
+
+    public async ValueTask<Guid> ResolveAsync(AccessTokenIdentity token, CancellationToken cancellationToken)
+    {
+        var key = (token.Issuer.Issuer, token.Subject!);
+        if (_known.TryGetValue(key, out var known)
+            && (token.DisplayName is null || token.DisplayName == known.DisplayName)
+            && (token.Email is null || token.Email == known.Email))
+        {
+            return known.Id;
+        }
+
+        var id = await users.UpsertAsync(token.Issuer.Issuer, token.Subject!, token.DisplayName, token.Email, cancellationToken);
+        if (_known.Count >= MaxRemembered)
+        {
+            _known.Clear();
+        }
+        _known[key] = new Remembered(id, token.DisplayName ?? known?.DisplayName, token.Email ?? known?.Email);
+        return id;
+    }
+}
+
+/// <summary>Endpoint filter of every user group: provisions the token's user and fills <see cref="CurrentUser"/>.</summary>
+public sealed class UserProvisioning(UserDirectory directory, CurrentUser currentUser) : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        // RequireUser() puts the user-token policy on the group, so this identity is a validated user token.
+        var token = (AccessTokenIdentity)context.HttpContext.User.Identity!;
+        currentUser.Set(await directory.ResolveAsync(token, context.HttpContext.RequestAborted));
+        return await next(context);
+    }
+}
+
+public static class CurrentUserExtensions
+{
+    /// <summary>The group acts on one user's data: it needs a user-delegated token, and the user is provisioned before each handler.</summary>
+    public static RouteGroupBuilder RequireUser(this RouteGroupBuilder group)
+    {
+        group.RequireAuthorization(UserTokenRequirement.Policy).AddEndpointFilter<UserProvisioning>();
+        return group;
+    }
+
+    public static IServiceCollection AddUsers(this IServiceCollection services) =>
+        services.AddSingleton<UserStore>().AddSingleton<UserDirectory>().AddScoped<CurrentUser>();
+}
