@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -18,6 +19,7 @@ public sealed class AccessTokenValidator : TokenHandler
     private readonly AuthOptions _options;
     private readonly ILogger<AccessTokenValidator> _logger;
     private readonly JsonWebTokenHandler _handler;
+    private readonly FrozenSet<string> _algorithms;
 
     public AccessTokenValidator(TrustedIssuers issuers, ValidatedTokenCache cache, IOptions<AuthOptions> options, ILogger<AccessTokenValidator> logger)
     {
@@ -25,6 +27,7 @@ public sealed class AccessTokenValidator : TokenHandler
         _cache = cache;
         _options = options.Value;
         _logger = logger;
+        _algorithms = _options.ValidAlgorithms.ToFrozenSet(StringComparer.Ordinal);
         _handler = new JsonWebTokenHandler { MapInboundClaims = false, MaximumTokenSizeInBytes = _options.MaxTokenLength };
     }
 
@@ -57,6 +60,12 @@ public sealed class AccessTokenValidator : TokenHandler
         catch (Exception e) when (e is ArgumentException or SecurityTokenMalformedException or JsonException or FormatException)
         {
             return Reject(TokenRejection.Malformed);
+        }
+
+        // The allowlist is checked before anything else looks at the signature: "none" and HMAC never get that far.
+        if (!_algorithms.Contains(jwt.Alg))
+        {
+            return Reject(TokenRejection.AlgorithmNotAllowed);
         }
 
         // RFC 7515 §5.2 / RFC 7519 §4: parsers must reject duplicate member names or take the last; we reject.

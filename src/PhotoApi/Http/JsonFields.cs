@@ -106,8 +106,7 @@ public sealed class JsonFields
             return default;
         }
 
-        var text = value.GetString()!;
-        if (!IsStorableText(text))
+        if (!TryGetText(value, out var text) || !IsStorableText(text))
         {
             AddError(name, "This field contains characters that are not allowed (NUL or invalid Unicode).");
             return default;
@@ -179,6 +178,21 @@ public sealed class JsonFields
         var mediaType = contentType.Split(';', 2)[0].Trim();
         return mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
             || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase);
+    }
+
+    // An escaped lone surrogate ("\ud800") is valid JSON but not a valid string.
+    private static bool TryGetText(JsonElement value, out string text)
+    {
+        try
+        {
+            text = value.GetString()!;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            text = "";
+            return false;
+        }
     }
 
     // PostgreSQL text cannot hold NUL, and a lone surrogate cannot be encoded as UTF-8: refuse both here, not in the database.

@@ -1,4 +1,5 @@
-using Microsoft.AspNetCore.Http.HttpResults;
+using System.Reflection;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
 
 namespace PhotoApi.Http;
@@ -10,7 +11,7 @@ public static class Problems
     /// 404 for a missing object. Another user's object and a malformed id get exactly this answer too,
     /// so a caller cannot tell "not yours" from "not there" (OWASP API1: broken object level authorization).
     /// </summary>
-    public static NotFound<ProblemDetails> NotFound(string what) => TypedResults.NotFound(new ProblemDetails
+    public static NotFoundProblem NotFound(string what) => new(new ProblemDetails
     {
         Status = StatusCodes.Status404NotFound,
         Title = "Not Found",
@@ -23,4 +24,22 @@ public static class Problems
         Title = "Bad Request",
         Detail = detail,
     };
+}
+
+/// <summary>
+/// A typed 404 written as <c>application/problem+json</c> (TypedResults.NotFound(problem) would say application/json),
+/// declared in the endpoint metadata so the OpenAPI document shows it.
+/// </summary>
+public sealed class NotFoundProblem(ProblemDetails problem) : IResult, IStatusCodeHttpResult, IValueHttpResult, IValueHttpResult<ProblemDetails>, IEndpointMetadataProvider
+{
+    public int? StatusCode => StatusCodes.Status404NotFound;
+
+    public ProblemDetails Value => problem;
+
+    object? IValueHttpResult.Value => problem;
+
+    public Task ExecuteAsync(HttpContext httpContext) => ProblemJson.WriteAsync(httpContext, problem);
+
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) =>
+        builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status404NotFound, typeof(ProblemDetails), ["application/problem+json"]));
 }

@@ -75,7 +75,7 @@ public static class PhotosApi
         return TypedResults.Ok(new PhotoPage(page, next));
     }
 
-    public static async Task<Results<Ok<PhotoResponse>, NotFound<ProblemDetails>>> GetPhoto(
+    public static async Task<Results<Ok<PhotoResponse>, NotFoundProblem>> GetPhoto(
         string id, CurrentUser user, PhotoStore store, CancellationToken cancellationToken)
     {
         var row = ObjectId.TryParse(id, out var photoId) ? await store.GetAsync(user.Id, photoId, cancellationToken) : null;
@@ -98,7 +98,7 @@ public static class PhotosApi
         return TypedResults.Created($"/v1/photos/{row.Id}", row.ToResponse());
     }
 
-    public static async Task<Results<Ok<PhotoResponse>, NotFound<ProblemDetails>, ValidationProblem, ProblemHttpResult>> UpdatePhoto(
+    public static async Task<Results<Ok<PhotoResponse>, NotFoundProblem, ValidationProblem, ProblemHttpResult>> UpdatePhoto(
         string id, HttpRequest request, CurrentUser user, PhotoStore store, CancellationToken cancellationToken)
     {
         if (!ObjectId.TryParse(id, out var photoId))
@@ -118,7 +118,7 @@ public static class PhotosApi
         return row is null ? Problems.NotFound("photo") : TypedResults.Ok(row.ToResponse());
     }
 
-    public static async Task<Results<NoContent, NotFound<ProblemDetails>>> DeletePhoto(
+    public static async Task<Results<NoContent, NotFoundProblem>> DeletePhoto(
         string id, CurrentUser user, PhotoStore store, CancellationToken cancellationToken)
     {
         var deleted = ObjectId.TryParse(id, out var photoId) && await store.DeleteAsync(user.Id, photoId, cancellationToken);

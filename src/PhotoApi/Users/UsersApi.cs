@@ -17,7 +17,7 @@ public static class UsersApi
         return routes;
     }
 
-    public static async Task<Results<Ok<MeResponse>, NotFound<ProblemDetails>>> GetMe(CurrentUser user, UserStore users, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<MeResponse>, NotFoundProblem>> GetMe(CurrentUser user, UserStore users, CancellationToken cancellationToken)
     {
         var row = await users.GetAsync(user.Id, cancellationToken);
         return row is null
