@@ -3,11 +3,12 @@
 #   scripts/pg-cluster.sh start DATA_DIR PORT   # installs PostgreSQL if absent, creates and starts the cluster, prints a connection string
 #   scripts/pg-cluster.sh stop  DATA_DIR        # fast shutdown
 #   scripts/pg-cluster.sh status DATA_DIR
+#   scripts/pg-cluster.sh binaries              # installs PostgreSQL if absent, prints its bin directory
 # The cluster trusts local socket connections and requires a password over TCP (role photoapi / photoapi, loopback only).
 set -euo pipefail
 
-action=${1:?usage: pg-cluster.sh start|stop|status DATA_DIR [PORT]}
-data_dir=$(mkdir -p "${2:?data dir}" && cd "$2" && pwd)
+action=${1:?usage: pg-cluster.sh start|stop|status DATA_DIR [PORT] | binaries}
+if [ "$action" != binaries ]; then data_dir=$(mkdir -p "${2:?data dir}" && cd "$2" && pwd); else data_dir=""; fi
 port=${3:-54329}
 socket_dir="$data_dir.sock"
 
@@ -57,6 +58,9 @@ SQL
     ;;
   stop)
     as_pg "$bin/pg_ctl" -D "$data_dir" -m fast -w stop >/dev/null 2>&1 || true
+    ;;
+  binaries)
+    echo "$bin"
     ;;
   status)
     as_pg "$bin/pg_ctl" -D "$data_dir" status

@@ -1,6 +1,7 @@
 using PhotoApi.Auth;
 using PhotoApi.Data;
 using PhotoApi.Health;
+using PhotoApi.Hosting;
 using PhotoApi.Http;
 using PhotoApi.OpenApi;
 using PhotoApi.Photos;
@@ -18,13 +19,6 @@ builder.Services.AddPhotos();
 
 var app = builder.Build();
 
-if (args is ["migrate"])
-{
-    await app.MigrateAsync();
-    return;
-}
-await app.MigrateIfConfiguredAsync();
-
 app.UsePhotoApiHttp();
 app.UsePhotoApiOpenApi();
 app.UseAuthentication();
@@ -35,7 +29,8 @@ app.MapProtectedResourceMetadata();
 app.MapUsers();
 app.MapPhotos();
 
-app.Run();
+// Serve (after migrations), or run the "migrate" / "openapi" command.
+return await app.RunAsync(args);
 
 /// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>
 public partial class Program;

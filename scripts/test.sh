@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Runs the whole test suite against a real PostgreSQL and prints "N passed, N failed[, N skipped]".
+#   PHOTOAPI_TEST_DB set      -> that server (an admin connection string; each run creates and drops its own databases)
+#   else Docker available     -> Testcontainers starts PostgreSQL
+#   else                      -> a private cluster from the distribution's packages (installed when absent) in .data/pg-test
+# Extra arguments go to `dotnet test` (e.g. --filter "Category!=Resilience" for the fast suite).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -z "${PHOTOAPI_TEST_DB:-}" ]; then
+  if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
+    echo "Docker is available: tests start PostgreSQL with Testcontainers."
+  else
+    connection=$(scripts/pg-cluster.sh start .data/pg-test "${PHOTOAPI_TEST_PG_PORT:-54330}")
+    export PHOTOAPI_TEST_DB="${connection/Database=photoapi/Database=postgres}"
+    echo "Tests use the private PostgreSQL cluster in .data/pg-test."
+  fi
+fi
+# Resilience tests stop and start a PostgreSQL server of their own; they need the server binaries.
+export PHOTOAPI_PG_CLUSTER_SCRIPT="$PWD/scripts/pg-cluster.sh"
+scripts/pg-cluster.sh binaries >/dev/null
+
+# The browser test drives the distribution's Chromium.
+if [ ! -x /usr/bin/chromium ]; then
+  echo "Installing Chromium from the distribution's packages for the browser test..."
+  if [ "$(id -u)" = 0 ]; then sudo_cmd=(); else sudo_cmd=(sudo); fi
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+set +e
+dotnet test PhotoApi.sln --logger trx --results-directory "$results" "$@"
+status=$?
+set -e
+
+passed=0; failed=0; total=0; executed=0
+for trx in "$results"/*.trx; do
+  [ -e "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  value() { echo "$counters" | grep -o "$1=\"[0-9]*\"" | grep -o '[0-9]*' || echo 0; }
+  passed=$((passed + $(value passed)))
+  failed=$((failed + $(value failed) + $(value error) + $(value timeout) + $(value aborted)))
+  total=$((total + $(value total)))
+  executed=$((executed + $(value executed)))
+done
+skipped=$((total - executed))
+if [ "$total" -eq 0 ] && [ "$status" -ne 0 ]; then failed=1; fi
+
+if [ "$skipped" -gt 0 ]; then
+  echo "$passed passed, $failed failed, $skipped skipped"
+else
+  echo "$passed passed, $failed failed"
+fi
+exit "$status"

@@ -1,0 +1,95 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using PhotoApi.Auth;
+using PhotoApi.Tests.Infrastructure;
+using YamlDotNet.RepresentationModel;
+
+namespace PhotoApi.Tests.Platform;
+
+/// <summary>openapi.yaml at the repository root is what the app serves, and it shows every operation's scope.</summary>
+[Collection(ApiCollection.Name)]
+public sealed class OpenApiDocumentTests(ApiFixture fixture)
+{
+    private static readonly string RepositoryRoot = FindRoot();
+
+    [Fact]
+    public async Task ServedDocument_EqualsTheCommittedOpenApiYaml()
+    {
+        var served = await fixture.Api.Anonymous().GetStringAsync("/swagger/v1/swagger.yaml");
+        var committed = await File.ReadAllTextAsync(Path.Combine(RepositoryRoot, "openapi.yaml"));
+
+        Assert.True(Normalize(served) == Normalize(committed),
+            "openapi.yaml differs from the document the app serves; run scripts/openapi.sh and commit the result.");
+    }
+
+    [Fact]
+    public async Task EveryProtectedOperation_DeclaresBearerSecurityScopeAndChallenges()
+    {
+        var yaml = new YamlStream();
+        yaml.Load(new StringReader(await fixture.Api.Anonymous().GetStringAsync("/swagger/v1/swagger.yaml")));
+        var paths = (YamlMappingNode)((YamlMappingNode)yaml.Documents[0].RootNode)["paths"];
+
+        var checkedOperations = 0;
+        foreach (var (path, item) in paths.Children)
+        {
+            if (path.ToString().StartsWith("/.well-known/", StringComparison.Ordinal))
+            {
+                continue;
+            }
+            foreach (var (method, operationNode) in ((YamlMappingNode)item).Children)
+            {
+                var operation = (YamlMappingNode)operationNode;
+                var name = $"{method} {path}";
+                Assert.True(operation.Children.ContainsKey("security"), $"{name} has no security requirement");
+                Assert.True(operation.Children.ContainsKey("x-required-scope"), $"{name} does not show its scope");
+                var responses = (YamlMappingNode)operation["responses"];
+                Assert.True(responses.Children.ContainsKey("401"), $"{name} does not document 401");
+                Assert.True(responses.Children.ContainsKey("403"), $"{name} does not document 403");
+                checkedOperations++;
+            }
+        }
+        Assert.True(checkedOperations >= 6);
+    }
+
+    [Fact]
+    public async Task SwaggerUi_IsServedAnonymously()
+    {
+        var response = await fixture.Api.Anonymous().GetAsync("/swagger/index.html");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("swagger-ui", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EveryEndpoint_IsAnonymousOnPurposeOrDeclaresItsScope()
+    {
+        var endpoints = fixture.Api.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
+
+        Assert.NotEmpty(endpoints);
+        foreach (var endpoint in endpoints)
+        {
+            var anonymous = endpoint.Metadata.GetMetadata<IAllowAnonymous>() is not null;
+            var declared = endpoint.Metadata.GetMetadata<ScopeDeclaration>() is not null;
+            var route = endpoint.RoutePattern.RawText ?? "";
+            Assert.True(anonymous || declared, $"{endpoint.DisplayName} declares no scope (use RequireScope or RequireAnyScope)");
+            if (anonymous)
+            {
+                Assert.True(route.StartsWith("/health/", StringComparison.Ordinal) || route.StartsWith("/.well-known/", StringComparison.Ordinal) || route.StartsWith("/swagger", StringComparison.Ordinal),
+                    $"{route} is anonymous but is not health, discovery or Swagger");
+            }
+        }
+    }
+
+    private static string Normalize(string text) => text.Replace("\r\n", "\n", StringComparison.Ordinal).Trim();
+
+    private static string FindRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "PhotoApi.sln")))
+        {
+            directory = directory.Parent;
+        }
+        return directory?.FullName ?? throw new InvalidOperationException("PhotoApi.sln not found above the test binaries.");
+    }
+}
