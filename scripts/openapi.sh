@@ -3,7 +3,7 @@
 # A test fails when the two differ, so run this after changing an endpoint and commit the result.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-Logging__LogLevel__Default=Warning \
+Logging__LogLevel__Default=Error \
 Auth__Authority=http://localhost:5001 Auth__RequireHttpsMetadata=false \
 ConnectionStrings__Photos="Host=127.0.0.1;Database=unused" \
   dotnet run --project src/PhotoApi -- openapi "$PWD/openapi.yaml"

@@ -1,3 +1,5 @@
+using PhotoApi.Admin;
+using PhotoApi.Albums;
 using PhotoApi.Auth;
 using PhotoApi.Data;
 using PhotoApi.Health;
@@ -5,6 +7,7 @@ using PhotoApi.Hosting;
 using PhotoApi.Http;
 using PhotoApi.OpenApi;
 using PhotoApi.Photos;
+using PhotoApi.Photos.Content;
 using PhotoApi.Users;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -15,7 +18,8 @@ builder.AddPhotoApiAuth();
 builder.AddPhotoApiHealth();
 builder.AddPhotoApiOpenApi();
 builder.Services.AddUsers();
-builder.Services.AddPhotos();
+builder.AddPhotos();
+builder.Services.AddAlbums();
 
 var app = builder.Build();
 
@@ -28,6 +32,9 @@ app.MapHealth();
 app.MapProtectedResourceMetadata();
 app.MapUsers();
 app.MapPhotos();
+app.MapPhotoContent();
+app.MapAlbums();
+app.MapAdmin();
 
 // Serve (after migrations), or run the "migrate" / "openapi" command.
 return await app.RunAsync(args);

@@ -11,6 +11,10 @@ namespace PhotoApi.Http;
 [JsonSerializable(typeof(PhotoResponse))]
 [JsonSerializable(typeof(PhotoPage))]
 [JsonSerializable(typeof(MeResponse))]
+[JsonSerializable(typeof(Albums.AlbumResponse))]
+[JsonSerializable(typeof(Albums.AlbumPage))]
+[JsonSerializable(typeof(Albums.AlbumPhotoPage))]
+[JsonSerializable(typeof(Admin.UsageResponse))]
 [JsonSerializable(typeof(ProtectedResourceDocument))]
 [JsonSerializable(typeof(Health.HealthReportResponse))]
 internal sealed partial class PhotoApiJsonContext : JsonSerializerContext;

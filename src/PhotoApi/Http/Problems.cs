@@ -1,4 +1,5 @@
 using System.Reflection;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
 
@@ -17,6 +18,17 @@ public static class Problems
         Title = "Not Found",
         Detail = $"There is no {what} with this id.",
     });
+
+    /// <summary>412: If-Match named a version that is no longer current (RFC 9110 §13.1.1).</summary>
+    public static ProblemHttpResult PreconditionFailed(string what) => TypedResults.Problem(new ProblemDetails
+    {
+        Status = StatusCodes.Status412PreconditionFailed,
+        Title = "Precondition Failed",
+        Detail = $"The {what} changed since you read it: If-Match does not match its current ETag. Read it again and retry.",
+    });
+
+    /// <summary>400 for an If-Match header that is not a list of entity tags.</summary>
+    public static ProblemHttpResult MalformedIfMatch() => TypedResults.Problem(BadRequest("If-Match must be * or a list of entity tags such as \"3\"."));
 
     public static ProblemDetails BadRequest(string detail) => new()
     {

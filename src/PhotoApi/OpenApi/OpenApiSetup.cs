@@ -34,6 +34,7 @@ public static class OpenApiSetup
                 Description = "Paste an access token (JWT) from the configured issuer. The dev issuer prints ready-made tokens at start-up.",
             });
             options.OperationFilter<ScopeOperationFilter>();
+            options.OperationFilter<ImageBodyOperationFilter>();
             options.SupportNonNullableReferenceTypes();
         });
         return builder;

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Text.Json.Serialization;
 
 namespace PhotoApi.Photos;
@@ -9,7 +10,10 @@ public sealed record PhotoResponse(
     string? Description,
     DateTime? TakenAt,
     DateTime CreatedAt,
-    DateTime UpdatedAt);
+    DateTime UpdatedAt,
+    [property: Description("Media type of the uploaded image; null until content is uploaded.")] string? ContentType,
+    [property: Description("Size of the uploaded image in bytes; null until content is uploaded.")] long? SizeBytes,
+    [property: Description("Lowercase hex SHA-256 of the uploaded image; null until content is uploaded.")] string? Sha256);
 
 /// <summary>One page of photos, newest first; <c>nextPageToken</c> is absent on the last page.</summary>
 public sealed record PhotoPage(
@@ -29,9 +33,16 @@ public sealed record PhotoRow(
     string? Description,
     DateTime? TakenAt,
     DateTime CreatedAt,
-    DateTime UpdatedAt)
+    DateTime UpdatedAt,
+    long Version,
+    string? ContentType,
+    long? SizeBytes,
+    string? Sha256)
 {
-    public PhotoResponse ToResponse() => new(Id, Title, Description, TakenAt, CreatedAt, UpdatedAt);
+    public PhotoResponse ToResponse() => new(Id, Title, Description, TakenAt, CreatedAt, UpdatedAt, ContentType, SizeBytes, Sha256);
+
+    /// <summary>Strong ETag of the photo resource; changes with every change to it, content included.</summary>
+    public string ETag => Http.EntityTags.ForVersion(Version);
 }
 
 /// <summary>The validated content of a create request.</summary>

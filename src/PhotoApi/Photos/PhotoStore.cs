@@ -7,7 +7,11 @@ namespace PhotoApi.Photos;
 /// <summary>Photos in PostgreSQL. Every statement is scoped by the owner's user id: there is no query for "any user's photo".</summary>
 public sealed class PhotoStore(NpgsqlDataSource db)
 {
-    private const string Columns = "id, title, description, taken_at, created_at, updated_at";
+    /// <summary>The columns of <see cref="PhotoRow"/>, in its constructor's order.</summary>
+    public const string Columns = "id, title, description, taken_at, created_at, updated_at, version, content_type, size_bytes, sha256";
+
+    /// <summary><see cref="Columns"/> qualified with the alias <c>p</c>, for joins.</summary>
+    public const string ColumnsOfP = "p.id, p.title, p.description, p.taken_at, p.created_at, p.updated_at, p.version, p.content_type, p.size_bytes, p.sha256";
 
     /// <summary>Newest first, keyset-paged on (created_at, id) so page 10,000 costs what page 1 costs.</summary>
     public async Task<IReadOnlyList<PhotoRow>> ListAsync(Guid userId, PageCursor? after, int limit, CancellationToken cancellationToken)
@@ -60,16 +64,21 @@ public sealed class PhotoStore(NpgsqlDataSource db)
         }, cancellationToken: cancellationToken));
     }
 
-    /// <summary>Applies only the fields that were sent; null when the photo is not the user's.</summary>
-    public async Task<PhotoRow?> UpdateAsync(Guid userId, Guid id, PhotoChanges changes, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies only the fields that were sent, if the photo is the user's and its version is one If-Match allows.
+    /// A miss is answered by <see cref="ExistsAsync"/>: 412 when the photo is there, 404 when it is not.
+    /// </summary>
+    public async Task<PhotoRow?> UpdateAsync(Guid userId, Guid id, PhotoChanges changes, IfMatch ifMatch, CancellationToken cancellationToken)
     {
         const string sql = $"""
             UPDATE photos
                SET title       = CASE WHEN @setTitle THEN @title ELSE title END,
                    description = CASE WHEN @setDescription THEN @description ELSE description END,
                    taken_at    = CASE WHEN @setTakenAt THEN @takenAt ELSE taken_at END,
+                   version     = version + 1,
                    updated_at  = now()
              WHERE id = @id AND user_id = @userId
+               AND (@anyVersion OR version = ANY(@versions))
             RETURNING {Columns}
             """;
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
@@ -77,6 +86,8 @@ public sealed class PhotoStore(NpgsqlDataSource db)
         {
             id,
             userId,
+            anyVersion = ifMatch.Any,
+            versions = ifMatch.Versions.ToArray(),
             setTitle = changes.Title.IsSet,
             title = changes.Title.Value,
             setDescription = changes.Description.IsSet,
@@ -86,11 +97,24 @@ public sealed class PhotoStore(NpgsqlDataSource db)
         }, cancellationToken: cancellationToken));
     }
 
-    public async Task<bool> DeleteAsync(Guid userId, Guid id, CancellationToken cancellationToken)
+    /// <summary>Deletes the photo (its content and album memberships go with it) if If-Match allows its version.</summary>
+    public async Task<bool> DeleteAsync(Guid userId, Guid id, IfMatch ifMatch, CancellationToken cancellationToken)
     {
-        const string sql = "DELETE FROM photos WHERE id = @id AND user_id = @userId";
+        const string sql = """
+            DELETE FROM photos
+             WHERE id = @id AND user_id = @userId
+               AND (@anyVersion OR version = ANY(@versions))
+            """;
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition(sql, new { id, userId }, cancellationToken: cancellationToken)) == 1;
+        return await connection.ExecuteAsync(new CommandDefinition(sql,
+            new { id, userId, anyVersion = ifMatch.Any, versions = ifMatch.Versions.ToArray() }, cancellationToken: cancellationToken)) == 1;
+    }
+
+    public async Task<bool> ExistsAsync(Guid userId, Guid id, CancellationToken cancellationToken)
+    {
+        const string sql = "SELECT EXISTS (SELECT 1 FROM photos WHERE id = @id AND user_id = @userId)";
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(sql, new { id, userId }, cancellationToken: cancellationToken));
     }
 
     // Dapper sends DateTime as 'timestamp without time zone'; a UTC DateTimeOffset goes as timestamptz.

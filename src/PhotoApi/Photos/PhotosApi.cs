@@ -9,9 +9,6 @@ namespace PhotoApi.Photos;
 
 public static class PhotosApi
 {
-    public const int DefaultPageSize = 25;
-    public const int MaxPageSize = 100;
-
     public static IEndpointRouteBuilder MapPhotos(this IEndpointRouteBuilder routes)
     {
         var photos = routes.MapGroup("/v1/photos").WithTags("Photos").RequireUser();
@@ -23,7 +20,8 @@ public static class PhotosApi
             .WithDescription("Keyset-paged: pass the previous page's nextPageToken as pageToken. The token is opaque and bound to this user and list.");
         read.MapGet("/{id}", GetPhoto)
             .WithName("GetPhoto")
-            .WithSummary("Get one of the caller's photos");
+            .WithSummary("Get one of the caller's photos")
+            .WithDescription("The ETag header is the photo's version; send it back in If-Match to change or delete the photo only if nobody else did meanwhile.");
 
         var write = photos.MapGroup("").RequireScope(Scopes.PhotosWrite);
         write.MapPost("", CreatePhoto)
@@ -37,35 +35,27 @@ public static class PhotosApi
             .WithSummary("Change a photo's title, description or takenAt")
             .WithDescription("Only the fields sent change; null clears description or takenAt (JSON merge patch, RFC 7396).")
             .Accepts<UpdatePhotoRequest>("application/json", "application/merge-patch+json")
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         write.MapDelete("/{id}", DeletePhoto)
             .WithName("DeletePhoto")
-            .WithSummary("Delete a photo")
+            .WithSummary("Delete a photo, its content and its album memberships")
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .RequireRecentSignIn();
         return routes;
     }
 
     public static async Task<Results<Ok<PhotoPage>, ValidationProblem>> ListPhotos(
-        [Description("Photos per page, 1 to 100 (default 25).")] int? pageSize,
-        [Description("nextPageToken of the previous page.")] string? pageToken,
+        [Description(Paging.PageSizeDescription)] int? pageSize,
+        [Description(Paging.PageTokenDescription)] string? pageToken,
         CurrentUser user, PhotoStore store, PageToken pageTokens, CancellationToken cancellationToken)
     {
-        var size = pageSize ?? DefaultPageSize;
-        if (size is < 1 or > MaxPageSize)
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["pageSize"] = [$"pageSize must be between 1 and {MaxPageSize}."] });
-        }
-
         var context = $"photos:{user.Id}";
-        PageCursor? after = null;
-        if (pageToken is not null)
+        var (size, after, errors) = Paging.Read(pageSize, pageToken, context, pageTokens);
+        if (errors is not null)
         {
-            if (!pageTokens.TryDecode(pageToken, context, out var cursor))
-            {
-                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["pageToken"] = ["pageToken is not a page token of this list."] });
-            }
-            after = cursor;
+            return TypedResults.ValidationProblem(errors);
         }
 
         // One row more than asked tells whether another page exists without a count query.
@@ -76,10 +66,15 @@ public static class PhotosApi
     }
 
     public static async Task<Results<Ok<PhotoResponse>, NotFoundProblem>> GetPhoto(
-        string id, CurrentUser user, PhotoStore store, CancellationToken cancellationToken)
+        string id, HttpResponse response, CurrentUser user, PhotoStore store, CancellationToken cancellationToken)
     {
         var row = ObjectId.TryParse(id, out var photoId) ? await store.GetAsync(user.Id, photoId, cancellationToken) : null;
-        return row is null ? Problems.NotFound("photo") : TypedResults.Ok(row.ToResponse());
+        if (row is null)
+        {
+            return Problems.NotFound("photo");
+        }
+        response.Headers.ETag = row.ETag;
+        return TypedResults.Ok(row.ToResponse());
     }
 
     public static async Task<Results<Created<PhotoResponse>, ValidationProblem, ProblemHttpResult>> CreatePhoto(
@@ -95,6 +90,7 @@ public static class PhotosApi
             return TypedResults.ValidationProblem(errors);
         }
         var row = await store.CreateAsync(user.Id, photo!, cancellationToken);
+        request.HttpContext.Response.Headers.ETag = row.ETag;
         return TypedResults.Created($"/v1/photos/{row.Id}", row.ToResponse());
     }
 
@@ -105,6 +101,10 @@ public static class PhotosApi
         {
             return Problems.NotFound("photo");
         }
+        if (EntityTags.ParseIfMatch(request.Headers.IfMatch) is not { } ifMatch)
+        {
+            return Problems.MalformedIfMatch();
+        }
         var (changes, problem, errors) = await PhotoInput.ReadChangesAsync(request, cancellationToken);
         if (problem is not null)
         {
@@ -114,16 +114,41 @@ public static class PhotosApi
         {
             return TypedResults.ValidationProblem(errors);
         }
-        var row = await store.UpdateAsync(user.Id, photoId, changes!, cancellationToken);
-        return row is null ? Problems.NotFound("photo") : TypedResults.Ok(row.ToResponse());
+        var row = await store.UpdateAsync(user.Id, photoId, changes!, ifMatch, cancellationToken);
+        if (row is null)
+        {
+            return await store.ExistsAsync(user.Id, photoId, cancellationToken) ? Problems.PreconditionFailed("photo") : Problems.NotFound("photo");
+        }
+        request.HttpContext.Response.Headers.ETag = row.ETag;
+        return TypedResults.Ok(row.ToResponse());
     }
 
-    public static async Task<Results<NoContent, NotFoundProblem>> DeletePhoto(
-        string id, CurrentUser user, PhotoStore store, CancellationToken cancellationToken)
+    public static async Task<Results<NoContent, NotFoundProblem, ProblemHttpResult>> DeletePhoto(
+        string id, HttpRequest request, CurrentUser user, PhotoStore store, CancellationToken cancellationToken)
     {
-        var deleted = ObjectId.TryParse(id, out var photoId) && await store.DeleteAsync(user.Id, photoId, cancellationToken);
-        return deleted ? TypedResults.NoContent() : Problems.NotFound("photo");
+        if (!ObjectId.TryParse(id, out var photoId))
+        {
+            return Problems.NotFound("photo");
+        }
+        if (EntityTags.ParseIfMatch(request.Headers.IfMatch) is not { } ifMatch)
+        {
+            return Problems.MalformedIfMatch();
+        }
+        if (await store.DeleteAsync(user.Id, photoId, ifMatch, cancellationToken))
+        {
+            return TypedResults.NoContent();
+        }
+        return !ifMatch.Any && await store.ExistsAsync(user.Id, photoId, cancellationToken) ? Problems.PreconditionFailed("photo") : Problems.NotFound("photo");
     }
 
-    public static IServiceCollection AddPhotos(this IServiceCollection services) => services.AddSingleton<PhotoStore>();
+    public static IHostApplicationBuilder AddPhotos(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<PhotosOptions>()
+            .Bind(builder.Configuration.GetSection(PhotosOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<PhotoStore>();
+        builder.Services.AddSingleton<Content.IPhotoContentStore, Content.PostgresPhotoContentStore>();
+        return builder;
+    }
 }

@@ -1,0 +1,105 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using PhotoApi.Auth;
+using PhotoApi.Http;
+using PhotoApi.Users;
+
+namespace PhotoApi.Photos.Content;
+
+/// <summary>Marks the image endpoints, whose bodies the OpenAPI document shows as binary images.</summary>
+public sealed record ImageBody(bool Request, bool Response);
+
+public static class PhotoContentApi
+{
+    public static IEndpointRouteBuilder MapPhotoContent(this IEndpointRouteBuilder routes)
+    {
+        var content = routes.MapGroup("/v1/photos/{id}/content").WithTags("Photo content").RequireUser();
+
+        content.MapGroup("").RequireScope(Scopes.PhotosRead)
+            .MapGet("", GetContent)
+            .WithName("GetPhotoContent")
+            .WithSummary("Download a photo's image")
+            .WithDescription("Streams the image with a strong ETag (its SHA-256). Supports If-None-Match (304) and a single Range (206, or 416).")
+            .WithMetadata(new ImageBody(Request: false, Response: true));
+
+        content.MapGroup("").RequireScope(Scopes.PhotosWrite)
+            .MapPut("", PutContent)
+            .WithName("PutPhotoContent")
+            .WithSummary("Upload or replace a photo's image")
+            .WithDescription("The raw body is the image: image/jpeg, image/png, image/gif or image/webp, and it must really be that type. "
+                + "Replacement is atomic: a failed, oversized or aborted upload leaves the previous image in place.")
+            .WithMetadata(new ImageBody(Request: true, Response: false))
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        return routes;
+    }
+
+    public static async Task<Results<FileStreamHttpResult, NotFoundProblem>> GetContent(
+        string id, HttpContext http, CurrentUser user, IPhotoContentStore store, CancellationToken cancellationToken)
+    {
+        if (!ObjectId.TryParse(id, out var photoId))
+        {
+            return Problems.NotFound("photo");
+        }
+        var (content, photoExists) = await store.OpenAsync(user.Id, photoId, cancellationToken);
+        if (content is null)
+        {
+            return photoExists
+                ? new NotFoundProblem(new ProblemDetails { Status = StatusCodes.Status404NotFound, Title = "Not Found", Detail = "This photo has no content yet: upload it with PUT /v1/photos/{id}/content." })
+                : Problems.NotFound("photo");
+        }
+
+        // Per-user bytes: a browser may keep them, a shared cache may not.
+        http.Response.Headers.CacheControl = "private";
+        // The result streams the bytes and disposes the stream (and with it the database connection) when done.
+        return TypedResults.Stream(content.Bytes, content.ContentType,
+            entityTag: new EntityTagHeaderValue($"\"{content.Sha256}\""), enableRangeProcessing: true);
+    }
+
+    public static async Task<Results<Created<PhotoResponse>, Ok<PhotoResponse>, NotFoundProblem, ProblemHttpResult>> PutContent(
+        string id, HttpRequest request, CurrentUser user, IPhotoContentStore store, IOptions<PhotosOptions> options, CancellationToken cancellationToken)
+    {
+        if (!ObjectId.TryParse(id, out var photoId))
+        {
+            return Problems.NotFound("photo");
+        }
+        var format = ImageFormat.FromContentType(request.ContentType);
+        if (format is null)
+        {
+            return Problem(StatusCodes.Status415UnsupportedMediaType, $"Content-Type must be one of {string.Join(", ", ImageFormat.MediaTypes)}.");
+        }
+        var maxBytes = options.Value.MaxContentBytes;
+        if (request.ContentLength > maxBytes)
+        {
+            return TooLarge(maxBytes);
+        }
+        // Kestrel stops reading past the limit too, so a body without Content-Length cannot run over it.
+        request.HttpContext.LimitBodySize(maxBytes);
+
+        var result = await store.ReplaceAsync(user.Id, photoId, format, request.Body, maxBytes, cancellationToken);
+        switch (result.Status)
+        {
+            case ContentWriteStatus.PhotoNotFound:
+                return Problems.NotFound("photo");
+            case ContentWriteStatus.TypeMismatch:
+                return Problem(StatusCodes.Status415UnsupportedMediaType, $"The body is not a {format.MediaType} image: its first bytes are not that format's signature.");
+            case ContentWriteStatus.TooLarge:
+                return TooLarge(maxBytes);
+        }
+
+        var photo = result.Photo!;
+        request.HttpContext.Response.Headers.ETag = photo.ETag;
+        // RFC 9110 §9.3.4: 201 when the PUT created the content, 200 when it replaced it.
+        return result.Status == ContentWriteStatus.Created
+            ? TypedResults.Created($"/v1/photos/{photo.Id}/content", photo.ToResponse())
+            : TypedResults.Ok(photo.ToResponse());
+    }
+
+    private static ProblemHttpResult TooLarge(long maxBytes) =>
+        Problem(StatusCodes.Status413PayloadTooLarge, $"The image must be at most {maxBytes} bytes.");
+
+    private static ProblemHttpResult Problem(int status, string detail) =>
+        TypedResults.Problem(new ProblemDetails { Status = status, Detail = detail });
+}
