@@ -29,7 +29,7 @@ public static class AuthorizeEndpoint
         return routes;
     }
 
-    public static async Task<Results<ChallengeHttpResult, ForbidHttpResult, SignInHttpResult, ContentHttpResult, ProblemHttpResult>> Authorize(
+    public static async Task<Results<RedirectHttpResult, ForbidHttpResult, SignInHttpResult, ContentHttpResult, ProblemHttpResult>> Authorize(
         HttpContext http,
         IOpenIddictApplicationManager applications,
         DemoUsers users,
@@ -53,8 +53,9 @@ public static class AuthorizeEndpoint
             }
 
             // After signing in the user comes back here without prompt/max_age, which the fresh sign-in has just satisfied.
+            // A plain redirect, not a cookie challenge: .NET 10 answers challenges on typed-result endpoints with 401.
             var returnUrl = http.Request.PathBase + http.Request.Path + QueryString.Create(WithoutSignInDemands(parameters));
-            return TypedResults.Challenge(new AuthenticationProperties { RedirectUri = returnUrl }, [SignInSession.Scheme]);
+            return TypedResults.Redirect(http.Request.PathBase + AccountPages.LoginPath + QueryString.Create("returnUrl", returnUrl));
         }
 
         var decision = parameters.FirstOrDefault(p => p.Key == DecisionField).Value.ToString();

@@ -84,9 +84,10 @@ public sealed partial record Page(HttpStatusCode Status, Uri? Location, string H
     {
         using (response)
         {
+            var location = response.Headers.Location;
             return new Page(
                 response.StatusCode,
-                response.Headers.Location,
+                location is null || location.IsAbsoluteUri ? location : new Uri(response.RequestMessage!.RequestUri!, location),
                 await response.Content.ReadAsStringAsync(),
                 response.Content.Headers.ContentType?.MediaType);
         }
