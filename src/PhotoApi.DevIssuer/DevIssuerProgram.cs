@@ -1,3 +1,4 @@
+using System.Reflection;
 using Microsoft.Extensions.Options;
 using PhotoApi.DevIssuer.Account;
 using PhotoApi.DevIssuer.Configuration;
@@ -30,7 +31,8 @@ public sealed class DevIssuerProgram
             Build(args).Run();
             return 0;
         }
-        catch (OptionsValidationException ex)
+        // Only when we own the process: a test host (WebApplicationFactory) must see the exception itself.
+        catch (OptionsValidationException ex) when (Assembly.GetEntryAssembly() == typeof(DevIssuerProgram).Assembly)
         {
             Console.Error.WriteLine($"Dev issuer configuration is invalid:{Environment.NewLine}  {string.Join($"{Environment.NewLine}  ", ex.Failures)}");
             return 1;

@@ -37,13 +37,15 @@ public sealed class IssuerHost : WebApplicationFactory<DevIssuerProgram>
     public static IssuerHost With(IDictionary<string, string?>? settings = null, string? keyDirectory = null) =>
         new(keyDirectory, settings);
 
-    public Uri BaseAddress
+    public Uri BaseAddress => new(Addresses[0].TrimEnd('/') + "/");
+
+    /// <summary>Every address Kestrel actually listens on.</summary>
+    public IReadOnlyList<string> Addresses
     {
         get
         {
             StartServer();
-            var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            return new Uri(address.TrimEnd('/') + "/");
+            return [.. Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses];
         }
     }
 
