@@ -6,12 +6,32 @@ namespace PhotoApi.DevIssuer.Tests;
 
 public sealed class StartupTests
 {
+    /// <summary>
+    /// Starts the issuer exactly as Main does (no WebApplicationFactory, which can hide a start-up
+    /// exception behind ObjectDisposedException when the host fails fast).
+    /// </summary>
+    private static async Task<OptionsValidationException> StartupFailureAsync(params string[] args)
+    {
+        var keyDirectory = IssuerHost.NewTempDirectory();
+        try
+        {
+            await using var app = DevIssuerProgram.Build([
+                $"--contentRoot={AppContext.BaseDirectory}",
+                $"--DevIssuer:KeyDirectory={keyDirectory}",
+                "--Logging:LogLevel:Default=None",
+                .. args]);
+            return await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+        }
+        finally
+        {
+            Directory.Delete(keyDirectory, recursive: true);
+        }
+    }
+
     [Fact]
     public async Task DevTokensOnANonLoopbackAddress_RefuseToStart()
     {
-        await using var host = IssuerHost.With(new Dictionary<string, string?> { ["urls"] = "http://0.0.0.0:5999" });
-
-        var error = Assert.Throws<OptionsValidationException>(() => host.StartServer());
+        var error = await StartupFailureAsync("--urls=http://0.0.0.0:5999");
 
         Assert.Contains("non-loopback", error.Message, StringComparison.Ordinal);
         Assert.Contains("http://0.0.0.0:5999", error.Message, StringComparison.Ordinal);
@@ -20,9 +40,7 @@ public sealed class StartupTests
     [Fact]
     public async Task HttpPortsBindEveryInterface_SoTheyAreRefusedToo()
     {
-        await using var host = IssuerHost.With(new Dictionary<string, string?> { ["http_ports"] = "8080" });
-
-        var error = Assert.Throws<OptionsValidationException>(() => host.StartServer());
+        var error = await StartupFailureAsync("--http_ports=8080");
 
         Assert.Contains("http://*:8080", error.Message, StringComparison.Ordinal);
     }
@@ -74,14 +92,10 @@ public sealed class StartupTests
     [Fact]
     public async Task InvalidConfiguration_FailsStartWithEveryMistakeNamed()
     {
-        await using var host = IssuerHost.With(new Dictionary<string, string?>
-        {
-            ["DevIssuer:SigningAlgorithm"] = "HS256",
-            ["DevIssuer:Issuer"] = "not-a-url",
-            ["DevIssuer:Clients:2:Scopes:1"] = "photos.everything",
-        });
-
-        var error = Assert.Throws<OptionsValidationException>(() => host.StartServer());
+        var error = await StartupFailureAsync(
+            "--DevIssuer:SigningAlgorithm=HS256",
+            "--DevIssuer:Issuer=not-a-url",
+            "--DevIssuer:Clients:2:Scopes:1=photos.everything");
 
         Assert.Contains("DevIssuer:SigningAlgorithm must be ES256 or RS256", error.Message, StringComparison.Ordinal);
         Assert.Contains("DevIssuer:Issuer must be an absolute http(s) URL", error.Message, StringComparison.Ordinal);

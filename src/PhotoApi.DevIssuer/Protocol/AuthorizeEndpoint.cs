@@ -89,7 +89,8 @@ public static class AuthorizeEndpoint
 
     private static bool MustSignInAgain(OpenIddictRequest request, SignInSession session, TimeProvider time) =>
         request.HasPromptValue(PromptValues.Login)
-        || (request.MaxAge is long maxAge && time.GetUtcNow().ToUnixTimeSeconds() - session.AuthTime > maxAge);
+        // ">=" so that max_age=0 means "sign in again" even within the same second (OIDC Core §3.1.2.1).
+        || (request.MaxAge is long maxAge && time.GetUtcNow().ToUnixTimeSeconds() - session.AuthTime >= maxAge);
 
     private static IEnumerable<KeyValuePair<string, StringValues>> WithoutSignInDemands(
         IEnumerable<KeyValuePair<string, StringValues>> parameters) =>

@@ -62,6 +62,8 @@ public static class ProtocolSetup
             });
 
         builder.Services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, ConfigureServerFromDevIssuerOptions>();
+        // Build OpenIddict's options at start: loads (or creates) the signing key and fails fast on a bad setup.
+        builder.Services.AddOptions<OpenIddictServerOptions>().ValidateOnStart();
         builder.Services.AddHostedService<ClientSeeder>();
         return builder;
     }
