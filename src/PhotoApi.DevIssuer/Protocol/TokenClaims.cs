@@ -27,7 +27,7 @@ public static class TokenClaims
 
     /// <summary>
     /// An app token (client_credentials): RFC 9068 §2.2 says sub identifies the client when no user is
-    /// involved, so sub = client_id.
+    /// involved, so sub = client_id. (OpenIddict 7.8 refuses to sign in a principal without sub at all.)
     /// </summary>
     public static ClaimsPrincipal ForClient(string clientId, IEnumerable<string> scopes, string audience)
     {

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -65,6 +66,6 @@ public static class TokenEndpoint
         throw new InvalidOperationException($"OpenIddict let through the unsupported grant type '{request.GrantType}'.");
     }
 
-    private static SignInHttpResult SignIn(System.Security.Claims.ClaimsPrincipal principal) =>
+    private static SignInHttpResult SignIn(ClaimsPrincipal principal) =>
         TypedResults.SignIn(principal, authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
 }
