@@ -1,0 +1,68 @@
+namespace PhotoApi.DevIssuer.Configuration;
+
+/// <summary>Everything the dev issuer reads from configuration section <c>DevIssuer</c>.</summary>
+public sealed class DevIssuerOptions
+{
+    public const string SectionName = "DevIssuer";
+
+    /// <summary>Absolute issuer URL; when unset OpenIddict derives it from each request (scheme://host[:port]/).</summary>
+    public string? Issuer { get; set; }
+
+    /// <summary>The <c>aud</c> of every access token.</summary>
+    public string Audience { get; set; } = "photo-api";
+
+    /// <summary><c>ES256</c> (ECDSA P-256) or <c>RS256</c>.</summary>
+    public string SigningAlgorithm { get; set; } = "ES256";
+
+    /// <summary>Where the signing key lives; default <c>&lt;repo&gt;/.data/dev-issuer</c>.</summary>
+    public string? KeyDirectory { get; set; }
+
+    public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>OpenIddict's default; long enough to copy a code from the address bar into curl.</summary>
+    public TimeSpan AuthorizationCodeLifetime { get; set; } = TimeSpan.FromMinutes(5);
+
+    public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(14);
+
+    /// <summary>Serve <c>POST /dev/tokens</c>.</summary>
+    public bool EnableDevTokens { get; set; } = true;
+
+    /// <summary>Force switch: allow <c>/dev/tokens</c> while listening on a non-loopback address.</summary>
+    public bool AllowDevTokensOnNonLoopback { get; set; }
+
+    /// <summary>Browser origins (Swagger UI) allowed to call discovery, JWKS, token and revocation.</summary>
+    public IList<string> CorsOrigins { get; } = new List<string>();
+
+    public IList<ClientOptions> Clients { get; } = new List<ClientOptions>();
+
+    public IList<DemoUserOptions> Users { get; } = new List<DemoUserOptions>();
+}
+
+public sealed class ClientOptions
+{
+    public string ClientId { get; set; } = "";
+
+    /// <summary>Absent means a public client (PKCE only, no secret).</summary>
+    public string? ClientSecret { get; set; }
+
+    public string? DisplayName { get; set; }
+
+    /// <summary>Matched exactly by OpenIddict: no prefix, case or trailing-slash leniency.</summary>
+    public IList<string> RedirectUris { get; } = new List<string>();
+
+    public IList<string> Scopes { get; } = new List<string>();
+
+    /// <summary><c>authorization_code</c>, <c>refresh_token</c>, <c>client_credentials</c>.</summary>
+    public IList<string> GrantTypes { get; } = new List<string>();
+
+    public bool IsPublic => string.IsNullOrEmpty(ClientSecret);
+}
+
+public sealed class DemoUserOptions
+{
+    public string Subject { get; set; } = "";
+
+    public string Name { get; set; } = "";
+
+    public string? Email { get; set; }
+}

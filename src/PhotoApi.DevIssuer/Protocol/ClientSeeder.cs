@@ -1,0 +1,86 @@
+using Microsoft.Extensions.Options;
+using OpenIddict.Abstractions;
+using PhotoApi.DevIssuer.Configuration;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace PhotoApi.DevIssuer.Protocol;
+
+/// <summary>Writes the configured clients into OpenIddict's application store before the server takes requests (idempotent).</summary>
+public sealed class ClientSeeder(IServiceProvider services, IOptions<DevIssuerOptions> options) : IHostedLifecycleService
+{
+    // StartingAsync runs before Kestrel starts, so no request can race the seeding.
+    public async Task StartingAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
+        foreach (var client in options.Value.Clients)
+        {
+            var descriptor = Describe(client);
+            var existing = await applications.FindByClientIdAsync(client.ClientId, cancellationToken);
+            if (existing is null)
+            {
+                await applications.CreateAsync(descriptor, cancellationToken);
+            }
+            else
+            {
+                await applications.UpdateAsync(existing, descriptor, cancellationToken);
+            }
+        }
+    }
+
+    public static OpenIddictApplicationDescriptor Describe(ClientOptions client)
+    {
+        var descriptor = new OpenIddictApplicationDescriptor
+        {
+            ClientId = client.ClientId,
+            ClientSecret = client.IsPublic ? null : client.ClientSecret,
+            ClientType = client.IsPublic ? ClientTypes.Public : ClientTypes.Confidential,
+            DisplayName = client.DisplayName ?? client.ClientId,
+            ConsentType = ConsentTypes.Explicit,
+        };
+
+        foreach (var uri in client.RedirectUris)
+        {
+            descriptor.RedirectUris.Add(new Uri(uri, UriKind.Absolute));
+        }
+
+        descriptor.Permissions.UnionWith([Permissions.Endpoints.Token, Permissions.Endpoints.Revocation]);
+        if (!client.IsPublic)
+        {
+            descriptor.Permissions.Add(Permissions.Endpoints.Introspection);
+        }
+
+        if (client.GrantTypes.Contains(GrantTypeNames.AuthorizationCode))
+        {
+            descriptor.Permissions.UnionWith([
+                Permissions.Endpoints.Authorization,
+                Permissions.GrantTypes.AuthorizationCode,
+                Permissions.ResponseTypes.Code,
+            ]);
+            descriptor.Requirements.Add(Requirements.Features.ProofKeyForCodeExchange);
+        }
+
+        if (client.GrantTypes.Contains(GrantTypeNames.RefreshToken))
+        {
+            descriptor.Permissions.Add(Permissions.GrantTypes.RefreshToken);
+        }
+
+        if (client.GrantTypes.Contains(GrantTypeNames.ClientCredentials))
+        {
+            descriptor.Permissions.Add(Permissions.GrantTypes.ClientCredentials);
+        }
+
+        descriptor.Permissions.UnionWith(client.Scopes.Select(scope => Permissions.Prefixes.Scope + scope));
+        return descriptor;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,103 @@
+using System.Security.Cryptography;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+using OpenIddict.Server;
+using PhotoApi.DevIssuer.Configuration;
+using PhotoApi.DevIssuer.Keys;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace PhotoApi.DevIssuer.Protocol;
+
+public static class ProtocolSetup
+{
+    public const string AuthorizationPath = "/connect/authorize";
+    public const string TokenPath = "/connect/token";
+    public const string RevocationPath = "/connect/revoke";
+    public const string IntrospectionPath = "/connect/introspect";
+    public const string JwksPath = "/.well-known/jwks";
+    public const string OpenIdConfigurationPath = "/.well-known/openid-configuration";
+    public const string OAuthMetadataPath = "/.well-known/oauth-authorization-server";
+
+    /// <summary>OpenIddict does every protocol step; our code only decides who signs in and what they consent to.</summary>
+    public static WebApplicationBuilder AddDevIssuerProtocol(this WebApplicationBuilder builder)
+    {
+        // One database per host so several test hosts in one process never share tokens.
+        var databaseName = $"dev-issuer-{Guid.NewGuid():N}";
+        builder.Services.AddDbContext<DevIssuerDbContext>(db => db
+            .UseInMemoryDatabase(databaseName)
+            .ConfigureWarnings(warnings => warnings.Ignore(InMemoryEventId.TransactionIgnoredWarning))
+            .UseOpenIddict());
+
+        builder.Services.AddOpenIddict()
+            .AddCore(core => core.UseEntityFrameworkCore()
+                .UseDbContext<DevIssuerDbContext>()
+                // The in-memory provider has no ExecuteUpdate/ExecuteDelete.
+                .DisableBulkOperations())
+            .AddServer(server =>
+            {
+                server.SetAuthorizationEndpointUris(AuthorizationPath.TrimStart('/'))
+                    .SetTokenEndpointUris(TokenPath.TrimStart('/'))
+                    .SetRevocationEndpointUris(RevocationPath.TrimStart('/'))
+                    .SetIntrospectionEndpointUris(IntrospectionPath.TrimStart('/'))
+                    .SetJsonWebKeySetEndpointUris(JwksPath.TrimStart('/'))
+                    .SetConfigurationEndpointUris(OpenIdConfigurationPath.TrimStart('/'), OAuthMetadataPath.TrimStart('/'));
+
+                server.AllowAuthorizationCodeFlow()
+                    .AllowRefreshTokenFlow()
+                    .AllowClientCredentialsFlow()
+                    .RequireProofKeyForCodeExchange();
+
+                server.RegisterScopes([.. PhotoScopes.All]);
+
+                // RFC 9068 JWT access tokens that any resource server can verify from the JWKS.
+                server.DisableAccessTokenEncryption();
+
+                server.UseAspNetCore()
+                    .EnableAuthorizationEndpointPassthrough()
+                    .EnableTokenEndpointPassthrough()
+                    // Plain HTTP on loopback is fine for a dev tool.
+                    .DisableTransportSecurityRequirement();
+            });
+
+        builder.Services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, ConfigureServerFromDevIssuerOptions>();
+        // Build OpenIddict's options at start: loads (or creates) the signing key and fails fast on a bad setup.
+        builder.Services.AddOptions<OpenIddictServerOptions>().ValidateOnStart();
+        builder.Services.AddHostedService<ClientSeeder>();
+        return builder;
+    }
+
+    /// <summary>Applies DevIssuer options to OpenIddict lazily, after test hosts had their say.</summary>
+    private sealed class ConfigureServerFromDevIssuerOptions(IOptions<DevIssuerOptions> devIssuer, IssuerSigningKey signingKey)
+        : IConfigureOptions<OpenIddictServerOptions>
+    {
+        public void Configure(OpenIddictServerOptions options)
+        {
+            var settings = devIssuer.Value;
+            if (!string.IsNullOrWhiteSpace(settings.Issuer))
+            {
+                options.Issuer = new Uri(settings.Issuer, UriKind.Absolute);
+            }
+
+            options.SigningCredentials.Add(signingKey.Credentials);
+
+            // Codes and refresh tokens are encrypted with a per-process key: they die with the in-memory store anyway.
+            options.EncryptionCredentials.Add(new EncryptingCredentials(
+                new SymmetricSecurityKey(RandomNumberGenerator.GetBytes(32)),
+                SecurityAlgorithms.Aes256KW,
+                SecurityAlgorithms.Aes256CbcHmacSha512));
+
+            // S256 only: "plain" leaks the verifier to anyone who sees the authorization request (RFC 7636 §4.2).
+            options.CodeChallengeMethods.Remove(CodeChallengeMethods.Plain);
+
+            options.AccessTokenLifetime = settings.AccessTokenLifetime;
+            options.AuthorizationCodeLifetime = settings.AuthorizationCodeLifetime;
+            options.RefreshTokenLifetime = settings.RefreshTokenLifetime;
+
+            // OpenIddict lets a redeemed refresh token be reused for 30 s by default (for concurrent requests);
+            // zero makes rotation strict, so any reuse is treated as theft and revokes the chain.
+            options.RefreshTokenReuseLeeway = TimeSpan.Zero;
+        }
+    }
+}
