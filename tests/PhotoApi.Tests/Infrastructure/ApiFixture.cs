@@ -6,6 +6,8 @@ namespace PhotoApi.Tests.Infrastructure;
 /// </summary>
 public sealed class ApiFixture : IAsyncLifetime
 {
+    public const int MaxContentBytes = 1024 * 1024;
+
     public TestIssuer Issuer { get; private set; } = null!;
 
     public TestDatabase Database { get; private set; } = null!;
@@ -16,7 +18,8 @@ public sealed class ApiFixture : IAsyncLifetime
     {
         Issuer = await TestIssuer.StartAsync();
         Database = await TestDatabase.CreateAsync();
-        Api = new PhotoApiFactory(Issuer.Authority, Database.ConnectionString);
+        // A small content limit keeps the size-boundary tests fast; the default (25 MiB) is tested on its own.
+        Api = new PhotoApiFactory(Issuer.Authority, Database.ConnectionString, new Dictionary<string, string?> { ["Photos:MaxContentBytes"] = MaxContentBytes.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         Api.StartServer();
     }
 

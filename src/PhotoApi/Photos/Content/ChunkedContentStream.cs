@@ -127,21 +127,33 @@ public sealed class ChunkedContentStream(NpgsqlConnection connection, NpgsqlTran
         }
     }
 
+    private bool _disposed;
+
     public override async ValueTask DisposeAsync()
     {
-        await CloseReaderAsync();
-        await transaction.DisposeAsync();
-        await connection.DisposeAsync();
+        if (!_disposed)
+        {
+            _disposed = true;
+            await ReleaseAsync();
+        }
         await base.DisposeAsync();
     }
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
+        if (disposing && !_disposed)
         {
-            DisposeAsync().AsTask().GetAwaiter().GetResult();
+            _disposed = true;
+            ReleaseAsync().AsTask().GetAwaiter().GetResult();
         }
         base.Dispose(disposing);
+    }
+
+    private async ValueTask ReleaseAsync()
+    {
+        await CloseReaderAsync();
+        await transaction.DisposeAsync();
+        await connection.DisposeAsync();
     }
 
     public override void Flush()

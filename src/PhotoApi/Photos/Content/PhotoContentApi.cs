@@ -36,7 +36,7 @@ public static class PhotoContentApi
         return routes;
     }
 
-    public static async Task<Results<FileStreamHttpResult, NotFoundProblem>> GetContent(
+    public static async Task<Results<ImageStreamResult, NotFoundProblem>> GetContent(
         string id, HttpContext http, CurrentUser user, IPhotoContentStore store, CancellationToken cancellationToken)
     {
         if (!ObjectId.TryParse(id, out var photoId))
@@ -54,8 +54,8 @@ public static class PhotoContentApi
         // Per-user bytes: a browser may keep them, a shared cache may not.
         http.Response.Headers.CacheControl = "private";
         // The result streams the bytes and disposes the stream (and with it the database connection) when done.
-        return TypedResults.Stream(content.Bytes, content.ContentType,
-            entityTag: new EntityTagHeaderValue($"\"{content.Sha256}\""), enableRangeProcessing: true);
+        return new ImageStreamResult(TypedResults.Stream(content.Bytes, content.ContentType,
+            entityTag: new EntityTagHeaderValue($"\"{content.Sha256}\""), enableRangeProcessing: true));
     }
 
     public static async Task<Results<Created<PhotoResponse>, Ok<PhotoResponse>, NotFoundProblem, ProblemHttpResult>> PutContent(

@@ -1,0 +1,28 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using PhotoApi.Http;
+
+namespace PhotoApi.Photos.Content;
+
+/// <summary>
+/// Streams an image with ASP.NET's own Range / If-None-Match / If-Range handling (<see cref="FileStreamHttpResult"/>),
+/// and gives its bodiless 416 the problem body every error here has.
+/// </summary>
+public sealed class ImageStreamResult(FileStreamHttpResult inner) : IResult
+{
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        await inner.ExecuteAsync(httpContext);
+        var response = httpContext.Response;
+        if (response.StatusCode == StatusCodes.Status416RangeNotSatisfiable && !response.HasStarted)
+        {
+            response.ContentType = null;
+            response.ContentLength = null;
+            await ProblemJson.WriteAsync(httpContext, new ProblemDetails
+            {
+                Status = StatusCodes.Status416RangeNotSatisfiable,
+                Detail = "The requested range lies outside the image; Content-Range gives its size.",
+            });
+        }
+    }
+}
