@@ -1,0 +1,49 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using PhotoApi.DevIssuer;
+
+namespace PhotoApi.Tests.Infrastructure;
+
+/// <summary>The real dev issuer (OpenIddict) on real Kestrel, with its signing key in a temporary folder.</summary>
+public sealed class DevIssuerHost : WebApplicationFactory<DevIssuerProgram>
+{
+    private readonly string _keyDirectory = Path.Combine(Path.GetTempPath(), "photoapi-tests-devissuer", Guid.NewGuid().ToString("N"));
+    private readonly Dictionary<string, string?> _settings;
+
+    public DevIssuerHost(IDictionary<string, string?>? settings = null)
+    {
+        _settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>());
+        Directory.CreateDirectory(_keyDirectory);
+        UseKestrel(0);
+    }
+
+    /// <summary>The issuer's base URL; OpenIddict's issuer identifier is this with a trailing slash.</summary>
+    public Uri BaseAddress
+    {
+        get
+        {
+            StartServer();
+            var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            return new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/') + "/");
+        }
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        builder.UseSetting("DevIssuer:KeyDirectory", _keyDirectory);
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Directory.Delete(_keyDirectory, recursive: true);
+    }
+}
