@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Starts PhotoApi locally and keeps it running until Ctrl-C:
+#   PostgreSQL (ConnectionStrings__Photos if set, else Docker if available, else a private cluster from the
+#   distribution's packages in .data/pg), the dev issuer on :5001, the API on :5000 (migrations applied at start),
+#   demo data for alice and bob, then prints the Swagger URL and ready-to-paste tokens (also in .run/tokens.env).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+api_port=${PHOTOAPI_API_PORT:-5000}
+issuer_port=${PHOTOAPI_ISSUER_PORT:-5001}
+api_url="http://localhost:$api_port"
+issuer_url="http://localhost:$issuer_port"
+mkdir -p .run
+
+need() {
+  command -v "$1" >/dev/null 2>&1 && return
+  echo "Installing $1 from the distribution's packages..."
+  if [ "$(id -u)" = 0 ]; then sudo_cmd=(); else sudo_cmd=(sudo); fi
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null
+}
+need curl
+
+# 1. PostgreSQL
+if [ -z "${ConnectionStrings__Photos:-}" ]; then
+  if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
+    if ! docker ps --format '{{.Names}}' | grep -qx photoapi-postgres; then
+      docker rm -f photoapi-postgres >/dev/null 2>&1 || true
+      docker run -d --name photoapi-postgres -e POSTGRES_USER=photoapi -e POSTGRES_PASSWORD=photoapi -e POSTGRES_DB=photoapi \
+        -p 127.0.0.1:54329:5432 postgres:16-alpine >/dev/null
+      until docker exec photoapi-postgres pg_isready -U photoapi >/dev/null 2>&1; do sleep 0.5; done
+    fi
+    export ConnectionStrings__Photos="Host=127.0.0.1;Port=54329;Username=photoapi;Password=photoapi;Database=photoapi"
+    echo "PostgreSQL: Docker container photoapi-postgres"
+  else
+    export ConnectionStrings__Photos=$(scripts/pg-cluster.sh start .data/pg 54329)
+    echo "PostgreSQL: private cluster in .data/pg (port 54329)"
+  fi
+fi
+
+# 2. Build once, then run the built assemblies.
+echo "Building..."
+dotnet build src/PhotoApi/PhotoApi.csproj -nologo -v q >/dev/null
+dotnet build src/PhotoApi.DevIssuer/PhotoApi.DevIssuer.csproj -nologo -v q >/dev/null
+api_dll=src/PhotoApi/bin/Debug/net10.0/PhotoApi.dll
+issuer_dll=src/PhotoApi.DevIssuer/bin/Debug/net10.0/PhotoApi.DevIssuer.dll
+
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+wait_for() {
+  for _ in $(seq 1 120); do
+    if curl -fsS "$1" >/dev/null 2>&1; then return 0; fi
+    sleep 0.5
+  done
+  echo "Timed out waiting for $1; see $2" >&2
+  exit 1
+}
+
+# 3. The dev issuer: a real OAuth 2.0 authorization server for local use (OpenIddict).
+export DevIssuer__Issuer="$issuer_url/"
+(cd src/PhotoApi.DevIssuer && DevIssuer__CorsOrigins__0="$api_url" \
+  DevIssuer__Clients__1__RedirectUris__0="$api_url/swagger/oauth2-redirect.html" \
+  exec dotnet "../../$issuer_dll" --urls "$issuer_url") >.run/dev-issuer.log 2>&1 &
+pids+=($!)
+wait_for "$issuer_url/health" .run/dev-issuer.log
+
+# 4. The API, configured exactly as it would be for any production issuer.
+(cd src/PhotoApi && Auth__Authority="$issuer_url" Auth__RequireHttpsMetadata=false \
+  exec dotnet "../../$api_dll" --urls "$api_url") >.run/api.log 2>&1 &
+pids+=($!)
+wait_for "$api_url/health/ready" .run/api.log
+
+# 5. Tokens, minted by the dev issuer with its signing key (8 hours, so a demo session lasts a day's work).
+mint() { dotnet "$issuer_dll" mint --lifetime 28800 "$@"; }
+alice_token=$(mint --sub alice --scope "photos.read photos.write" --client-id photoprint)
+photoprint_token=$(mint --sub alice --scope "photos.read" --client-id photoprint)
+bob_token=$(mint --sub bob --scope "photos.read photos.write" --client-id photoprint)
+cat >.run/tokens.env <<TOKENS
+API=$api_url
+ISSUER=$issuer_url
+ALICE_TOKEN=$alice_token
+PHOTOPRINT_TOKEN=$photoprint_token
+BOB_TOKEN=$bob_token
+TOKENS
+
+# 6. Demo data, through the API itself (only the first time).
+api() { curl -fsS -H "Authorization: Bearer $1" "${@:2}"; }
+if api "$alice_token" "$api_url/v1/photos" | grep -q '"items":\[\]'; then
+  png=$(mktemp)
+  # A real 1x1 PNG, so content downloads work in the demo.
+  echo 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==' | base64 -d >"$png"
+  album=$(api "$alice_token" -X POST "$api_url/v1/albums" -H 'Content-Type: application/json' -d '{"title":"Summer 2024"}' | sed -E 's/.*"id":"([^"]+)".*/\1/')
+  for title in "Beach at low tide" "Lighthouse" "Harbour at dusk"; do
+    photo=$(api "$alice_token" -X POST "$api_url/v1/photos" -H 'Content-Type: application/json' \
+      -d "{\"title\":\"$title\",\"takenAt\":\"2024-07-14T18:30:00Z\"}" | sed -E 's/.*"id":"([^"]+)".*/\1/')
+    api "$alice_token" -X PUT "$api_url/v1/photos/$photo/content" -H 'Content-Type: image/png' --data-binary "@$png" >/dev/null
+    api "$alice_token" -X PUT "$api_url/v1/albums/$album/photos/$photo" >/dev/null
+  done
+  api "$bob_token" -X POST "$api_url/v1/photos" -H 'Content-Type: application/json' -d '{"title":"Bob'"'"'s bicycle"}' >/dev/null
+  rm -f "$png"
+fi
+
+cat <<INFO
+
+PhotoApi is running.
+  Swagger UI       $api_url/swagger   (Authorize: paste a token below, or sign in through the dev issuer)
+  API              $api_url
+  Dev issuer       $issuer_url/.well-known/openid-configuration
+  Logs             .run/api.log, .run/dev-issuer.log
+
+Tokens (8 hours; also in .run/tokens.env, so: set -a; . .run/tokens.env; set +a):
+  alice, read-write (photos.read photos.write):
+    $alice_token
+
+  PhotoPrint for alice, read-only (photos.read):
+    $photoprint_token
+
+  bob, read-write:
+    $bob_token
+
+Try:  curl -H "Authorization: Bearer \$PHOTOPRINT_TOKEN" $api_url/v1/photos
+Press Ctrl-C to stop.
+INFO
+wait
