@@ -25,6 +25,7 @@ public sealed class AccessTokenIdentity : ClaimsIdentity
         : base(claims, authenticationType: "Bearer", nameType: "sub", roleType: "roles")
     {
         Issuer = issuer;
+        IssuerIdentifier = FindFirst("iss")?.Value ?? issuer.Issuer;
         Subject = subject;
         ClientId = clientId;
         IsUser = isUser;
@@ -36,9 +37,13 @@ public sealed class AccessTokenIdentity : ClaimsIdentity
         Email = email;
     }
 
+    /// <summary>The trusted issuer (configuration and keys) that vouched for this token.</summary>
     public TrustedIssuer Issuer { get; }
 
-    /// <summary>The user's <c>sub</c>; with <see cref="Issuer"/> it identifies the user.</summary>
+    /// <summary>The token's exact <c>iss</c>, as the issuer's discovery document states it; with <see cref="Subject"/> it identifies the user.</summary>
+    public string IssuerIdentifier { get; }
+
+    /// <summary>The user's <c>sub</c>; with <see cref="IssuerIdentifier"/> it identifies the user.</summary>
     public string? Subject { get; }
 
     public string? ClientId { get; }

@@ -61,6 +61,21 @@ public static class AuthSetup
         {
             options.StepUp.AcrValues = Split(acrValues);
         }
+        AddScopePairs(options.ScopeMap, configuration["Auth:ScopeMap"]);
+        for (var i = 0; i < options.Issuers.Count; i++)
+        {
+            AddScopePairs(options.Issuers[i].ScopeMap, configuration[$"Auth:Issuers:{i}:ScopeMap"]);
+        }
+    }
+
+    // "from=to from2=to2": provider scope names may contain ':' (Cognito's "https://host/scope"), which configuration keys cannot.
+    private static void AddScopePairs(Dictionary<string, string> map, string? pairs)
+    {
+        foreach (var pair in Split(pairs))
+        {
+            var equals = pair.LastIndexOf('=');
+            map[equals > 0 ? pair[..equals] : pair] = equals > 0 ? pair[(equals + 1)..] : "";
+        }
     }
 
     private static string[] Split(string? value) =>

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
 
 namespace PhotoApi.Auth;
 
@@ -115,11 +114,8 @@ public static class BearerChallenge
     }
 
     /// <summary>RFC 9470 §3: 401 <c>insufficient_user_authentication</c> with the <c>max_age</c> and/or <c>acr_values</c> to ask for.</summary>
-    internal static Task WriteInsufficientUserAuthenticationAsync(HttpContext http, StepUpOptions stepUp)
+    internal static Task WriteInsufficientUserAuthenticationAsync(HttpContext http, StepUpOptions stepUp, string description)
     {
-        var description = stepUp.MaxAge is not null && stepUp.AcrValues.Length > 0
-            ? "A more recent and stronger sign-in is required for this operation."
-            : stepUp.MaxAge is not null ? "A more recent sign-in is required for this operation." : "A stronger sign-in is required for this operation.";
         var parameters = new List<(string, string)> { ("error", "insufficient_user_authentication"), ("error_description", description) };
         if (stepUp.MaxAge is { } maxAge)
         {
@@ -154,7 +150,7 @@ public static class BearerChallenge
 }
 
 /// <summary>Turns authorization failures into the responses above instead of ASP.NET's bare 403.</summary>
-public sealed class BearerAuthorizationResultHandler(IOptions<AuthOptions> options) : IAuthorizationMiddlewareResultHandler
+public sealed class BearerAuthorizationResultHandler : IAuthorizationMiddlewareResultHandler
 {
     private readonly AuthorizationMiddlewareResultHandler _default = new();
 
@@ -175,9 +171,9 @@ public sealed class BearerAuthorizationResultHandler(IOptions<AuthOptions> optio
                 await BearerChallenge.WriteInsufficientScopeAsync(context, scopes);
                 return;
             }
-            if (failed.OfType<StepUpRequirement>().Any())
+            if (failed.OfType<StepUpRequirement>().FirstOrDefault() is { } stepUp && context.User.Identity is AccessTokenIdentity token)
             {
-                await BearerChallenge.WriteInsufficientUserAuthenticationAsync(context, options.Value.StepUp);
+                await BearerChallenge.WriteInsufficientUserAuthenticationAsync(context, stepUp.Options, stepUp.Shortfall(token) ?? StepUpRequirement.TooOldAndTooWeak);
                 return;
             }
         }

@@ -27,7 +27,7 @@ public sealed class UserDirectory(UserStore users)
 
     public async ValueTask<Guid> ResolveAsync(AccessTokenIdentity token, CancellationToken cancellationToken)
     {
-        var key = (token.Issuer.Issuer, token.Subject!);
+        var key = (token.IssuerIdentifier, token.Subject!);
         if (_known.TryGetValue(key, out var known)
             && (token.DisplayName is null || token.DisplayName == known.DisplayName)
             && (token.Email is null || token.Email == known.Email))
@@ -35,7 +35,7 @@ public sealed class UserDirectory(UserStore users)
             return known.Id;
         }
 
-        var id = await users.UpsertAsync(token.Issuer.Issuer, token.Subject!, token.DisplayName, token.Email, cancellationToken);
+        var id = await users.UpsertAsync(token.IssuerIdentifier, token.Subject!, token.DisplayName, token.Email, cancellationToken);
         if (_known.Count >= MaxRemembered)
         {
             _known.Clear();

@@ -45,7 +45,39 @@ public sealed class AuthConfigurationTests
         Assert.Contains("Auth__Authority is required", error, StringComparison.Ordinal);
     }
 
-    private static string StartUpError(string authority, Dictionary<string, string?> settings)
+    [Fact]
+    public void BothTheSingleAndTheListForm_AreRefused()
+    {
+        var error = StartUpError("http://127.0.0.1:5001", new Dictionary<string, string?> { ["Auth:Issuers:0:Authority"] = "http://127.0.0.1:5002" });
+
+        Assert.Contains("not both", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheSameIssuerTwice_IsRefused()
+    {
+        var error = StartUpError(null, new Dictionary<string, string?>
+        {
+            ["Auth:Issuers:0:Authority"] = "http://127.0.0.1:5002",
+            ["Auth:Issuers:1:Authority"] = "http://127.0.0.1:5002/",
+        });
+
+        Assert.Contains("configured twice", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnIssuerInTheListWithoutAuthority_IsNamedByIndex()
+    {
+        var error = StartUpError(null, new Dictionary<string, string?>
+        {
+            ["Auth:Issuers:0:Authority"] = "http://127.0.0.1:5002",
+            ["Auth:Issuers:1:Profile"] = "okta",
+        });
+
+        Assert.Contains("Auth__Issuers__1__Authority is required", error, StringComparison.Ordinal);
+    }
+
+    private static string StartUpError(string? authority, Dictionary<string, string?> settings)
     {
         settings["Database:MigrateOnStartup"] = "false";
         using var api = new PhotoApiFactory(authority, Database, settings);

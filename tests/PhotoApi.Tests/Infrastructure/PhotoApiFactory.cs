@@ -15,7 +15,8 @@ public sealed class PhotoApiFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
 
-    public PhotoApiFactory(string authority, string connectionString, IDictionary<string, string?>? settings = null)
+    /// <param name="authority">The single trusted issuer, or null when <paramref name="settings"/> configure Auth:Issuers.</param>
+    public PhotoApiFactory(string? authority, string connectionString, IDictionary<string, string?>? settings = null)
     {
         _settings = new Dictionary<string, string?>
         {
@@ -46,7 +47,7 @@ public sealed class PhotoApiFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Production");
-        foreach (var (key, value) in _settings)
+        foreach (var (key, value) in _settings.Where(s => s.Value is not null))
         {
             builder.UseSetting(key, value);
         }

@@ -27,8 +27,11 @@ public sealed class TestIssuer : IAsyncDisposable
     private readonly ConcurrentQueue<string> _requests = new();
     private WebApplication? _app;
 
+    private readonly string? _issuerSuffix;
+
     private TestIssuer(int port, string? issuerSuffix)
     {
+        _issuerSuffix = issuerSuffix;
         Port = port;
         Authority = $"http://127.0.0.1:{port}{issuerSuffix}";
     }
@@ -70,7 +73,7 @@ public sealed class TestIssuer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
         var app = builder.Build();
-        var basePath = issuerSuffix ?? "";
+        var basePath = (issuerSuffix ?? "").TrimEnd('/');
         app.Use(async (context, next) =>
         {
             _requests.Enqueue(context.Request.Path.Value ?? "");
@@ -119,7 +122,7 @@ public sealed class TestIssuer : IAsyncDisposable
         }
     }
 
-    public Task ResumeAsync() => ListenAsync(Port, new Uri(Authority).AbsolutePath.TrimEnd('/') is { Length: > 0 } p ? p : null);
+    public Task ResumeAsync() => ListenAsync(Port, _issuerSuffix);
 
     /// <summary>A signed access token with sensible defaults; <paramref name="claims"/> adds, replaces or (with null) removes claims.</summary>
     public string Token(
