@@ -13,8 +13,10 @@ using PhotoApi.Users;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddPhotoApiHttp();
+builder.AddPhotoApiRequestLog();
 builder.AddPhotoData();
 builder.AddPhotoApiAuth();
+builder.AddPhotoApiRateLimits();
 builder.AddPhotoApiHealth();
 builder.AddPhotoApiOpenApi();
 builder.Services.AddUsers();
@@ -23,9 +25,11 @@ builder.Services.AddAlbums();
 
 var app = builder.Build();
 
+app.UsePhotoApiRequestLog();
 app.UsePhotoApiHttp();
 app.UsePhotoApiOpenApi();
 app.UseAuthentication();
+app.UseRateLimiter();
 app.UseAuthorization();
 
 app.MapHealth();

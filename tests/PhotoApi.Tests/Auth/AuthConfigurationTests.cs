@@ -82,9 +82,18 @@ public sealed class AuthConfigurationTests
         settings["Database:MigrateOnStartup"] = "false";
         using var api = new PhotoApiFactory(authority, Database, settings);
         var error = Assert.ThrowsAny<Exception>(() => api.StartServer());
-        var validation = error as OptionsValidationException ?? error.InnerException as OptionsValidationException
-            ?? (error as AggregateException)?.InnerExceptions.OfType<OptionsValidationException>().FirstOrDefault();
-        Assert.NotNull(validation);
+        var validation = Flatten(error).OfType<OptionsValidationException>().FirstOrDefault();
+        Assert.True(validation is not null, $"Start-up failed without naming the setting: {error}");
         return validation.Message;
+    }
+
+    private static IEnumerable<Exception> Flatten(Exception error)
+    {
+        yield return error;
+        var inner = error is AggregateException aggregate ? aggregate.InnerExceptions : error.InnerException is { } one ? [one] : [];
+        foreach (var child in inner.SelectMany(Flatten))
+        {
+            yield return child;
+        }
     }
 }

@@ -25,6 +25,9 @@ public sealed class PhotoApiFactory : WebApplicationFactory<Program>
             ["Auth:KeyRefreshMinInterval"] = "00:00:01",
             ["ConnectionStrings:Photos"] = connectionString,
             ["Paging:TokenKey"] = Convert.ToBase64String(new byte[32]),
+            // Tests send many requests from one address; the rate-limit tests set their own limits.
+            ["RateLimits:PermitsPerWindow"] = "1000000",
+            ["RateLimits:AnonymousPermitsPerWindow"] = "1000000",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

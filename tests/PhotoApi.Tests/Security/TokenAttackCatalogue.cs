@@ -4,7 +4,7 @@ using System.Text.Json;
 using Microsoft.IdentityModel.Tokens;
 using PhotoApi.Tests.Infrastructure;
 
-namespace PhotoApi.Tests.Auth;
+namespace PhotoApi.Tests.Security;
 
 /// <summary>How one attack is sent: the Authorization header value(s), rarely a query string; Raw sends each value as its own header line.</summary>
 public sealed record AttackRequest(string[] Authorization, string Query = "", bool Raw = false);

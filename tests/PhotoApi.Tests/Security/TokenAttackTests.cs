@@ -1,7 +1,7 @@
 using System.Net;
 using PhotoApi.Tests.Infrastructure;
 
-namespace PhotoApi.Tests.Auth;
+namespace PhotoApi.Tests.Security;
 
 /// <summary>Runs every row of <see cref="TokenAttackCatalogue"/> against a read and a write endpoint.</summary>
 [Collection(ApiCollection.Name)]
