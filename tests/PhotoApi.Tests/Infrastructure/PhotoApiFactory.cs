@@ -47,9 +47,16 @@ public sealed class PhotoApiFactory : WebApplicationFactory<Program>
         }
     }
 
+    /// <summary>Extra logging setup (e.g. a capturing provider); set before the server starts.</summary>
+    public Action<Microsoft.Extensions.Logging.ILoggingBuilder>? ConfigureLogging { get; set; }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Production");
+        if (ConfigureLogging is { } configureLogging)
+        {
+            builder.ConfigureLogging(configureLogging);
+        }
         foreach (var (key, value) in _settings.Where(s => s.Value is not null))
         {
             builder.UseSetting(key, value);

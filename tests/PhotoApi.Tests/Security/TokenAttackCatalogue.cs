@@ -81,6 +81,9 @@ public static class TokenAttackCatalogue
         new("padding inside the token", i => Bearer(i.Token("alice").Insert(10, "=")), Unauthorized, "invalid_token", Malformed),
         new("not a JWT at all", _ => Bearer("hello"), Unauthorized, "invalid_token", Malformed),
         new("token of 20 KiB", _ => Bearer(new string('a', 20 * 1024)), Unauthorized, "invalid_token", "The access token is too large."),
+        // Above Kestrel's 32 KiB header limit the request never reaches the app: 431 from the server, no body.
+        new("token of 64 KiB", _ => new AttackRequest([$"Bearer {new string('a', 64 * 1024)}"], Raw: true), HttpStatusCode.RequestHeaderFieldsTooLarge, null, null),
+        new("token of 1 MiB", _ => new AttackRequest([$"Bearer {new string('a', 1024 * 1024)}"], Raw: true), HttpStatusCode.RequestHeaderFieldsTooLarge, null, null),
 
         // The Authorization header itself
         new("empty Bearer value", _ => new AttackRequest(["Bearer"]), Unauthorized, "invalid_token", Malformed),

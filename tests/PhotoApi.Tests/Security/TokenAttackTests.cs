@@ -62,10 +62,24 @@ public sealed class TokenAttackTests(ApiFixture fixture)
         foreach (var response in new[] { read, write })
         {
             Assert.Equal((int)attack.Status, response.Status);
+            if (attack.Status == HttpStatusCode.RequestHeaderFieldsTooLarge)
+            {
+                continue; // Kestrel's own answer, before any middleware.
+            }
             Assert.Contains("Content-Type: application/problem+json", response.Headers, StringComparison.OrdinalIgnoreCase);
             Assert.Contains($"error=\"{attack.Error}\"", response.Headers, StringComparison.Ordinal);
             Assert.Contains(attack.Description!, response.Body, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task HugeTokens_LeaveTheApiServing()
+    {
+        await SendAsync(TokenAttackCatalogue.Named("token of 1 MiB"), HttpMethod.Get, "/v1/photos").ContinueWith(_ => { }, TaskScheduler.Default);
+
+        var response = await fixture.AsUser(ApiFixture.NewSubject("alice")).GetAsync("/v1/photos");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
     [Fact]
