@@ -16,6 +16,7 @@ builder.AddPhotoApiHttp();
 builder.AddPhotoApiRequestLog();
 builder.AddPhotoData();
 builder.AddPhotoApiAuth();
+builder.AddPhotoApiOverloadProtection();
 builder.AddPhotoApiRateLimits();
 builder.AddPhotoApiHealth();
 builder.AddPhotoApiOpenApi();
@@ -30,6 +31,7 @@ app.UsePhotoApiHttp();
 app.UsePhotoApiOpenApi();
 app.UseAuthentication();
 app.UseRateLimiter();
+app.UseRequestTimeouts();
 app.UseAuthorization();
 
 app.MapHealth();

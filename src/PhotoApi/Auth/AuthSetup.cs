@@ -23,7 +23,7 @@ public static class AuthSetup
         services.AddSingleton<TrustedIssuers>();
         services.AddSingleton<ValidatedTokenCache>();
         services.AddSingleton<AccessTokenValidator>();
-        services.AddHostedService<IssuerKeysWarmUp>();
+        services.AddHostedService<IssuerKeysRefresher>();
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)

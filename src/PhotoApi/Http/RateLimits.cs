@@ -39,10 +39,13 @@ public static class RateLimits
             .ValidateOnStart();
 
         builder.Services.AddRateLimiter(_ => { });
-        builder.Services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>>((options, limits) =>
+        builder.Services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>, IOptions<OverloadOptions>>((options, limits, overload) =>
         {
             var settings = limits.Value;
-            options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http => Partition(http, settings));
+            // First the shared capacity (queue or shed), then the caller's own budget.
+            options.GlobalLimiter = PartitionedRateLimiter.CreateChained(
+                Overload.ConcurrencyLimiter(overload.Value),
+                PartitionedRateLimiter.Create<HttpContext, string>(http => Partition(http, settings)));
             options.OnRejected = OnRejectedAsync;
         });
         return builder;
@@ -71,7 +74,12 @@ public static class RateLimits
     private static async ValueTask OnRejectedAsync(OnRejectedContext context, CancellationToken cancellationToken)
     {
         var http = context.HttpContext;
-        var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
+        // Only the token buckets say when to come back; a refusal without RetryAfter is the concurrency limiter shedding load.
+        if (!context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
+        {
+            await Overload.WriteShedAsync(http);
+            return;
+        }
         http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         await ProblemJson.WriteAsync(http, new ProblemDetails
         {

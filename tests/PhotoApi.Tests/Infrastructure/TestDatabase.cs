@@ -27,9 +27,10 @@ public sealed class TestDatabase : IAsyncDisposable
 
     public string ConnectionString { get; }
 
-    public static async Task<TestDatabase> CreateAsync(bool migrate = true)
+    /// <param name="server">An admin connection string of a specific server (e.g. a <see cref="PostgresServer"/>); the run's shared server when null.</param>
+    public static async Task<TestDatabase> CreateAsync(bool migrate = true, string? server = null)
     {
-        var admin = await ServerAsync();
+        var admin = server ?? await ServerAsync();
         var name = $"photoapi_test_{Guid.NewGuid():N}";
         await using (var connection = new NpgsqlConnection(admin))
         {

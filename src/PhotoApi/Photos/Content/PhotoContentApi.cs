@@ -15,7 +15,9 @@ public static class PhotoContentApi
 {
     public static IEndpointRouteBuilder MapPhotoContent(this IEndpointRouteBuilder routes)
     {
+        // Streams last as long as the client's connection needs: no request timeout (Kestrel's minimum data rates still apply).
         var content = routes.MapGroup("/v1/photos/{id}/content").WithTags("Photo content").RequireUser();
+        content.DisableRequestTimeout();
 
         content.MapGroup("").RequireScope(Scopes.PhotosRead)
             .MapGet("", GetContent)

@@ -1,14 +1,36 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 
 namespace PhotoApi.Auth;
 
-/// <summary>Fetches every issuer's keys at start-up without delaying it, retrying with backoff until each has keys.</summary>
-public sealed class IssuerKeysWarmUp(TrustedIssuers issuers, ILogger<IssuerKeysWarmUp> logger) : BackgroundService
+/// <summary>
+/// Keeps every issuer's keys fresh in the background: fetches them at start-up without delaying it (retrying with backoff
+/// until each has keys), then re-reads them every <see cref="AuthOptions.KeyRefreshInterval"/>. A timer, not requests,
+/// drives the refresh, because requests with cached tokens never look at the keys and a withdrawn key must still drop out.
+/// </summary>
+public sealed class IssuerKeysRefresher(TrustedIssuers issuers, IOptions<AuthOptions> options, TimeProvider time, ILogger<IssuerKeysRefresher> logger) : BackgroundService
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(issuers.All.Select(issuer => WarmUpAsync(issuer, stoppingToken)));
+        Task.WhenAll(issuers.All.Select(issuer => KeepFreshAsync(issuer, stoppingToken)));
+
+    private async Task KeepFreshAsync(TrustedIssuer issuer, CancellationToken stoppingToken)
+    {
+        await WarmUpAsync(issuer, stoppingToken);
+        using var timer = new PeriodicTimer(options.Value.KeyRefreshInterval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                await issuer.Keys.RefreshAsync();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutting down.
+        }
+    }
 
     private async Task WarmUpAsync(TrustedIssuer issuer, CancellationToken stoppingToken)
     {

@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using System.Text.Json;
+using PhotoApi.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace PhotoApi.Tests.Resilience;
+
+/// <summary>
+/// The issuer rotates keys, stops answering, or hangs, with the API running. Real faults: the loopback issuer stops
+/// listening (connection refused) or accepts connections and never answers.
+/// </summary>
+[Trait("Category", "Resilience")]
+public sealed class IssuerResilienceTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private static readonly Dictionary<string, string?> FastKeySettings = new()
+    {
+        ["Auth:KeyRefreshInterval"] = "00:00:02",
+        ["Auth:KeyRefreshMinInterval"] = "00:00:01",
+        ["Auth:MetadataTimeout"] = "00:00:01",
+    };
+
+    private TestIssuer _issuer = null!;
+    private TestDatabase _database = null!;
+    private PhotoApiFactory _api = null!;
+
+    public async Task InitializeAsync()
+    {
+        _issuer = await TestIssuer.StartAsync(SigningKey.Rsa("key-2025"));
+        _database = await TestDatabase.CreateAsync();
+        _api = new PhotoApiFactory(_issuer.Authority, _database.ConnectionString, FastKeySettings);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _api.DisposeAsync();
+        await _issuer.DisposeAsync();
+        await _database.DisposeAsync();
+    }
+
+    private Task<HttpResponseMessage> GetPhotosAsync(string token) => _api.WithToken(token).GetAsync("/v1/photos");
+
+    [Fact]
+    public async Task KeyRotation_NewKeyOnFirstSight_OldKeyWhilePublished_RefusedOnceRemoved()
+    {
+        var oldKey = _issuer.CurrentKey;
+        var oldToken = _issuer.Token("alice");
+        Assert.Equal(HttpStatusCode.OK, (await GetPhotosAsync(oldToken)).StatusCode);
+
+        // The issuer publishes a new key and signs with it from now on.
+        var newKey = SigningKey.EC("key-2026");
+        _issuer.PublishedKeys.Add(newKey);
+        _issuer.CurrentKey = newKey;
+        await Task.Delay(TimeSpan.FromSeconds(1.1));
+
+        Assert.Equal(HttpStatusCode.OK, (await GetPhotosAsync(_issuer.Token("alice"))).StatusCode); // first sight, no retry
+        Assert.Equal(HttpStatusCode.OK, (await GetPhotosAsync(oldToken)).StatusCode);              // old key still published
+
+        // The old key is withdrawn; within a refresh interval the API stops accepting it, cached validations included.
+        _issuer.PublishedKeys.Remove(oldKey);
+        var refused = await EventuallyAsync(async () => (await GetPhotosAsync(oldToken)).StatusCode == HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(10));
+
+        Assert.True(refused, "a token signed with a withdrawn key was still accepted 10 s later");
+        Assert.Equal(HttpStatusCode.OK, (await GetPhotosAsync(_issuer.Token("alice"))).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("refuses connections")]
+    [InlineData("hangs")]
+    public async Task IssuerOutage_CachedKeysKeepWorking_UnknownKidFailsFast_AndKeysArePickedUpWhenItReturns(string fault)
+    {
+        var knownToken = _issuer.Token("alice");
+        Assert.Equal(HttpStatusCode.OK, (await GetPhotosAsync(knownToken)).StatusCode);
+        var fetchesBefore = _issuer.RequestCount("/jwks");
+
+        if (fault == "hangs")
+        {
+            _issuer.Fault = IssuerFault.Hang;
+        }
+        else
+        {
+            await _issuer.StopListeningAsync();
+        }
+        var rotated = SigningKey.EC("key-during-outage");
+        _issuer.PublishedKeys.Add(rotated);
+
+        // Past several refresh intervals: cached keys keep serving the whole outage.
+        for (var i = 0; i < 4; i++)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            Assert.Equal(HttpStatusCode.OK, (await GetPhotosAsync(knownToken)).StatusCode);
+        }
+
+        // A burst of tokens with a kid the API has never seen: all answered 401, quickly, with at most a couple of fetches.
+        var unknown = _issuer.Token("alice", key: rotated);
+        var clock = Stopwatch.StartNew();
+        var answers = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => GetPhotosAsync(unknown)));
+        var burst = clock.Elapsed;
+        output.WriteLine($"Issuer {fault}: 50 concurrent unknown-kid requests answered in {burst.TotalMilliseconds:0} ms.");
+
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.Unauthorized, a.StatusCode));
+        Assert.All(answers, a => Assert.Equal("The access token is signed with an unknown key.", HttpAssert.BearerChallenge(a)["error_description"]));
+        Assert.True(burst < TimeSpan.FromSeconds(5), $"the burst took {burst}: requests piled up behind the key fetch");
+        if (fault == "hangs")
+        {
+            // Each attempt is one discovery request that hangs until the 1 s timeout; the 1 s minimum interval bounds them.
+            Assert.InRange(_issuer.RequestCount("/.well-known/openid-configuration") - 1, 1, 12);
+        }
+
+        // The issuer comes back: the rotated key is picked up without a restart.
+        _issuer.Fault = IssuerFault.None;
+        if (fault != "hangs")
+        {
+            await _issuer.ResumeAsync();
+        }
+        var recovered = await EventuallyAsync(async () => (await GetPhotosAsync(unknown)).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(10));
+        Assert.True(recovered, "the API did not pick up the issuer's keys after it came back");
+        Assert.True(_issuer.RequestCount("/jwks") > fetchesBefore);
+    }
+
+    [Fact]
+    public async Task ApiStartsWhileTheIssuerIsDown_NotReadyUntilKeysCanBeFetched()
+    {
+        await _issuer.StopListeningAsync();
+        await using var api = new PhotoApiFactory(_issuer.Authority, _database.ConnectionString, FastKeySettings);
+        var anonymous = api.Anonymous(); // starts the API
+
+        var ready = await anonymous.GetAsync("/health/ready");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Equal("Unhealthy", JsonDocument.Parse(await ready.Content.ReadAsStringAsync()).RootElement.GetProperty("checks").GetProperty("issuer-keys").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health/live")).StatusCode);
+        var early = await api.WithToken(_issuer.Token("alice")).GetAsync("/v1/photos");
+        await HttpAssert.Problem(early, HttpStatusCode.ServiceUnavailable);
+        Assert.NotNull(early.Headers.RetryAfter);
+
+        await _issuer.ResumeAsync();
+
+        Assert.True(await EventuallyAsync(async () => (await anonymous.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(10)),
+            "the API never became ready after the issuer came back");
+        Assert.Equal(HttpStatusCode.OK, (await api.WithToken(_issuer.Token("alice")).GetAsync("/v1/photos")).StatusCode);
+    }
+
+    private static async Task<bool> EventuallyAsync(Func<Task<bool>> condition, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await condition())
+            {
+                return true;
+            }
+            await Task.Delay(200);
+        }
+        return false;
+    }
+}
