@@ -21,7 +21,8 @@ public sealed class ProblemJson(IOptions<Microsoft.AspNetCore.Http.Json.JsonOpti
         problem.Title ??= ReasonPhrases.GetReasonPhrase(problem.Status.Value);
         problem.Type ??= TypeFor(problem.Status.Value);
         options.Value.CustomizeProblemDetails?.Invoke(context);
-        return new ValueTask(http.Response.WriteAsJsonAsync(problem, json.Value.SerializerOptions.GetTypeInfo(problem.GetType()), "application/problem+json", http.RequestAborted));
+        // Not RequestAborted: when a request timeout fires, that token is already cancelled and the answer must still be written.
+        return new ValueTask(http.Response.WriteAsJsonAsync(problem, json.Value.SerializerOptions.GetTypeInfo(problem.GetType()), "application/problem+json", CancellationToken.None));
     }
 
     /// <summary>The RFC section that defines a status code, as the problem <c>type</c> (RFC 9457 §4.2).</summary>
