@@ -129,6 +129,7 @@ public sealed class AccessTokenValidator : TokenHandler
     private TokenValidationResult Reject(TokenRejection rejection)
     {
         _logger.LogDebug("Access token refused: {Reason}", rejection.Code);
+        AuthMetrics.TokenRejections.Add(1, new KeyValuePair<string, object?>("reason", rejection.Code));
         return new TokenValidationResult { IsValid = false, Exception = new AccessTokenRejectedException(rejection) };
     }
 

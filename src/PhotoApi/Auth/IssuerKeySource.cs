@@ -142,6 +142,7 @@ public sealed class IssuerKeySource
             var previous = _current;
             _current = fetched;
             LastError = null;
+            AuthMetrics.KeyFetches.Add(1, new KeyValuePair<string, object?>("issuer", _issuer.Issuer), new KeyValuePair<string, object?>("outcome", "success"));
             if (previous is null || !previous.KeysById.Keys.Order().SequenceEqual(fetched.KeysById.Keys.Order()))
             {
                 _logger.LogInformation("Signing keys of {Issuer}: {KeyIds}", _issuer.Issuer, string.Join(", ", fetched.KeysById.Keys));
@@ -151,6 +152,7 @@ public sealed class IssuerKeySource
         catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException or InvalidOperationException or ArgumentException or System.Text.Json.JsonException)
         {
             LastError = e is OperationCanceledException ? "timed out" : e.Message;
+            AuthMetrics.KeyFetches.Add(1, new KeyValuePair<string, object?>("issuer", _issuer.Issuer), new KeyValuePair<string, object?>("outcome", "failure"));
             _logger.LogWarning("Could not fetch signing keys of {Issuer} from {MetadataAddress}: {Reason}. Keeping {KeyCount} cached key(s).",
                 _issuer.Issuer, _issuer.MetadataAddress, LastError, _current?.Keys.Count ?? 0);
             return _current;

@@ -1,0 +1,19 @@
+using System.Diagnostics.Metrics;
+
+namespace PhotoApi.Auth;
+
+/// <summary>PhotoApi's own metrics (meter "PhotoApi"), next to ASP.NET Core's and Npgsql's built-in ones.</summary>
+public static class AuthMetrics
+{
+    public const string MeterName = "PhotoApi";
+
+    private static readonly Meter Meter = new(MeterName);
+
+    /// <summary>Discovery + JWKS fetches, tagged with the issuer and "success" or "failure".</summary>
+    public static readonly Counter<long> KeyFetches = Meter.CreateCounter<long>(
+        "photoapi.auth.key_fetches", unit: "{fetch}", description: "Fetches of an issuer's discovery document and JWKS.");
+
+    /// <summary>Refused tokens, tagged with the reason code (expired, unknown_key, keys_unavailable, ...).</summary>
+    public static readonly Counter<long> TokenRejections = Meter.CreateCounter<long>(
+        "photoapi.auth.token_rejections", unit: "{token}", description: "Access tokens refused, by reason.");
+}
