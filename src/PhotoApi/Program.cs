@@ -36,6 +36,7 @@ app.UseAuthorization();
 
 app.MapHealth();
 app.MapProtectedResourceMetadata();
+app.MapSwaggerDiscovery();
 app.MapUsers();
 app.MapPhotos();
 app.MapPhotoContent();

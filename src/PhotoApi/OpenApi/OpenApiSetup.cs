@@ -11,6 +11,10 @@ public static class OpenApiSetup
 {
     public const string DocumentName = "v1";
     public const string BearerScheme = "bearer";
+    public const string OpenIdConnectScheme = "oidc";
+
+    /// <summary>Swagger UI reads the issuer's discovery document through this path (a redirect), so openapi.yaml stays the same in every environment.</summary>
+    public const string DiscoveryPath = "/swagger/openid-configuration";
 
     public static IHostApplicationBuilder AddPhotoApiOpenApi(this IHostApplicationBuilder builder)
     {
@@ -33,6 +37,13 @@ public static class OpenApiSetup
                 BearerFormat = "JWT",
                 Description = "Paste an access token (JWT) from the configured issuer. The dev issuer prints ready-made tokens at start-up.",
             });
+            // Swagger UI's Authorize button: authorization code + PKCE against the configured issuer, endpoints read from its discovery document.
+            options.AddSecurityDefinition(OpenIdConnectScheme, new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.OpenIdConnect,
+                OpenIdConnectUrl = new Uri(DiscoveryPath, UriKind.Relative),
+                Description = "Sign in at the configured authorization server (authorization code with PKCE) and consent to the scopes you pick.",
+            });
             options.OperationFilter<ScopeOperationFilter>();
             options.OperationFilter<ImageBodyOperationFilter>();
             options.SupportNonNullableReferenceTypes();
@@ -42,6 +53,7 @@ public static class OpenApiSetup
 
     public static WebApplication UsePhotoApiOpenApi(this WebApplication app)
     {
+        var clientId = app.Configuration["OpenApi:SwaggerClientId"] ?? "swagger";
         // Before authentication: the document and the UI are public.
         app.UseSwagger();
         app.UseSwaggerUI(options =>
@@ -50,8 +62,21 @@ public static class OpenApiSetup
             options.DocumentTitle = "PhotoApi";
             options.EnablePersistAuthorization();
             options.DisplayRequestDuration();
+            options.OAuthClientId(clientId);
+            options.OAuthAppName("PhotoApi Swagger UI");
+            options.OAuthUsePkce();
+            options.OAuthScopeSeparator(" ");
         });
         return app;
+    }
+
+    /// <summary>Redirects to the (first) trusted issuer's discovery document, for Swagger UI's OpenID Connect scheme.</summary>
+    public static IEndpointRouteBuilder MapSwaggerDiscovery(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGet(DiscoveryPath, (TrustedIssuers issuers) => TypedResults.Redirect(issuers.All[0].MetadataAddress))
+            .AllowAnonymous()
+            .ExcludeFromDescription();
+        return routes;
     }
 }
 
@@ -67,10 +92,15 @@ public sealed class ScopeOperationFilter : IOperationFilter
         }
 
         var scope = metadata.OfType<ScopeDeclaration>().LastOrDefault()?.Scope;
+        // Either a pasted token or a sign-in through the issuer (then Swagger UI shows and requests the scope).
         operation.Security ??= [];
         operation.Security.Add(new OpenApiSecurityRequirement
         {
             [new OpenApiSecuritySchemeReference(OpenApiSetup.BearerScheme, context.Document)] = [],
+        });
+        operation.Security.Add(new OpenApiSecurityRequirement
+        {
+            [new OpenApiSecuritySchemeReference(OpenApiSetup.OpenIdConnectScheme, context.Document)] = scope is null ? [] : [scope],
         });
 
         var problem = context.SchemaGenerator.GenerateSchema(typeof(ProblemDetails), context.SchemaRepository);

@@ -80,7 +80,7 @@ public sealed class AuthConfigurationTests
     private static string StartUpError(string? authority, Dictionary<string, string?> settings)
     {
         settings["Database:MigrateOnStartup"] = "false";
-        using var api = new PhotoApiFactory(authority, Database, settings);
+        using var api = new PhotoApiFactory(authority, Database, settings, kestrel: false);
         var error = Assert.ThrowsAny<Exception>(() => api.StartServer());
         var validation = Flatten(error).OfType<OptionsValidationException>().FirstOrDefault();
         Assert.True(validation is not null, $"Start-up failed without naming the setting: {error}");

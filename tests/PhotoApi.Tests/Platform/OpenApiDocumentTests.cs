@@ -57,6 +57,15 @@ public sealed class OpenApiDocumentTests(ApiFixture fixture)
         Assert.Contains("swagger-ui", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task SwaggerUisOpenIdConnectScheme_LeadsToTheIssuersDiscoveryDocument()
+    {
+        var response = await fixture.Api.Anonymous().GetAsync("/swagger/openid-configuration");
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal($"{fixture.Issuer.Authority}/.well-known/openid-configuration", response.Headers.Location?.ToString());
+    }
+
     private static string Normalize(string text) => text.Replace("\r\n", "\n", StringComparison.Ordinal).Trim();
 
     private static string FindRoot()
