@@ -22,11 +22,46 @@ public static class DataSetup
         builder.Services.AddSingleton(services =>
         {
             var options = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-            var dataSource = new NpgsqlDataSourceBuilder(options.ConnectionString)
+            var dataSource = new NpgsqlDataSourceBuilder(WithPerformanceDefaults(options.ConnectionString))
                 .UseLoggerFactory(services.GetRequiredService<ILoggerFactory>());
             return dataSource.Build();
         });
         return builder;
+    }
+
+    /// <summary>
+    /// Data-path settings measured with tests/PhotoApi.Benchmarks (docs/performance.md); each applies only where the
+    /// connection string does not set that keyword itself, so an operator can always override it.
+    /// </summary>
+    internal static readonly (string Keyword, string Value, string[] Synonyms)[] Defaults =
+    [
+        // Every statement is auto-prepared after its second use: parse and plan once per connection, not per request.
+        ("Max Auto Prepare", "32", ["maxautoprepare"]),
+        // No session state is ever set on pooled connections, so the reset round trip on every return to the pool is waste.
+        ("No Reset On Close", "true", ["noresetonclose"]),
+    ];
+
+    /// <summary>The connection string with <see cref="Defaults"/> added for every keyword it does not set.</summary>
+    internal static string WithPerformanceDefaults(string connectionString)
+    {
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        var keys = given.Keys.Cast<string>().Select(k => k.Replace(" ", "", StringComparison.Ordinal).ToLowerInvariant()).ToHashSet();
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        foreach (var (keyword, value, synonyms) in Defaults)
+        {
+            if (!synonyms.Any(keys.Contains))
+            {
+                builder[keyword] = value;
+            }
+        }
+        return builder.ConnectionString;
+    }
+
+    /// <summary>The defaults that apply under <paramref name="overrides"/> (for the benchmark report).</summary>
+    internal static string PerformanceDefaults(string? overrides)
+    {
+        var applied = WithPerformanceDefaults(overrides ?? "");
+        return string.IsNullOrEmpty(overrides) ? applied : $"{applied} (overridden: {overrides})";
     }
 
     /// <summary>Applies migrations before the API serves anything, unless <c>Database__MigrateOnStartup=false</c>.</summary>

@@ -32,6 +32,8 @@ public static class BenchHost
             // Two log lines per request at Information would measure the console, not the API.
             ["Logging:LogLevel:Default"] = "Warning",
         };
+        // No appsettings files to find: the host's own folder is the content root (WebApplicationFactory would guess a source folder).
+        Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_PHOTOAPI", AppContext.BaseDirectory);
         await using var api = new BenchApiFactory(settings, issuer, int.Parse(options["port"], System.Globalization.CultureInfo.InvariantCulture));
         api.StartServer();
         var address = api.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
