@@ -20,7 +20,7 @@ public static class BenchmarkProgram
                 case "run":
                     return await Suite.RunAsync(SuiteOptions.From(options));
                 case "micro":
-                    MicroSuite.Run(options.ContainsKey("smoke"), Path.Combine(Path.GetTempPath(), "photoapi-bdn"));
+                    MicroSuite.Run(options.ContainsKey("smoke"), Path.Combine(Path.GetTempPath(), "photoapi-bdn"), options.GetValueOrDefault("only"));
                     return 0;
                 case "host":
                     return await BenchHost.RunAsync(options);

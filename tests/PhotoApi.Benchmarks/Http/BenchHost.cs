@@ -1,10 +1,13 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Options;
+using PhotoApi.Auth;
 using PhotoApi.Benchmarks.Infrastructure;
 using PhotoApi.Photos;
 using PhotoApi.Users;
@@ -72,6 +75,8 @@ public static class BenchHost
     /// <summary>Endpoints only the benchmark host has, in front of the API's own pipeline.</summary>
     private sealed class BenchEndpoints(LoopbackIssuer issuer) : IStartupFilter
     {
+        private AuthorizationPolicy? _policy;
+
         public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
         {
             app.UseRouting();
@@ -84,6 +89,23 @@ public static class BenchHost
                     var user = new CurrentUser();
                     user.Set(userId);
                     return PhotosApi.GetPhoto(id, response, user, store, cancellationToken);
+                });
+                // The breakdown of A's extra cost: B plus the API's own authentication (JwtBearer + AccessTokenValidator), the
+                // authorization policies of GET /v1/photos/{id} and user provisioning, called in the handler, without the
+                // rest of the API's pipeline (its middlewares, endpoint filter and result handlers).
+                endpoints.MapGet("/bench/auth/photos/{id}", async (string id, HttpContext context, IAuthorizationService authorization,
+                    IAuthorizationPolicyProvider policies, UserDirectory users, PhotoStore store, CancellationToken cancellationToken) =>
+                {
+                    var authentication = await context.AuthenticateAsync();
+                    _policy ??= await AuthorizationPolicy.CombineAsync(policies,
+                        [new AuthorizeAttribute(UserTokenRequirement.Policy), new AuthorizeAttribute(Scopes.Policy(Scopes.PhotosRead))]);
+                    if (authentication.Principal is not { } principal || !(await authorization.AuthorizeAsync(principal, null, _policy!)).Succeeded)
+                    {
+                        return Results.Unauthorized();
+                    }
+                    var user = new CurrentUser();
+                    user.Set(await users.ResolveAsync((AccessTokenIdentity)principal.Identity!, cancellationToken));
+                    return await PhotosApi.GetPhoto(id, context.Response, user, store, cancellationToken);
                 });
                 endpoints.MapGet("/bench/token", (string sub, string scope) => issuer.Mint(sub, scope));
                 // Proof that responses are written by the source-generated context rather than reflection.

@@ -11,6 +11,22 @@ public sealed record WrkSummary(
     public double RequestsPerSecond => Requests / (DurationUs / 1e6);
 
     public long Errors => HttpErrors + ConnectErrors + ReadErrors + WriteErrors + Timeouts;
+
+    /// <summary>Several rounds as one: counts add up, the mean is weighted by requests, percentiles are the rounds' medians.</summary>
+    public static WrkSummary Combine(IReadOnlyList<WrkSummary> rounds)
+    {
+        static long Median(IEnumerable<long> values)
+        {
+            var sorted = values.Order().ToArray();
+            return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+        }
+        var requests = rounds.Sum(r => r.Requests);
+        return new WrkSummary(
+            requests, rounds.Sum(r => r.DurationUs), rounds.Sum(r => r.Bytes), rounds.Sum(r => r.HttpErrors), rounds.Sum(r => r.ConnectErrors),
+            rounds.Sum(r => r.ReadErrors), rounds.Sum(r => r.WriteErrors), rounds.Sum(r => r.Timeouts),
+            requests == 0 ? 0 : rounds.Sum(r => r.MeanUs * r.Requests) / requests,
+            Median(rounds.Select(r => r.P50Us)), Median(rounds.Select(r => r.P90Us)), Median(rounds.Select(r => r.P99Us)), rounds.Max(r => r.MaxUs));
+    }
 }
 
 /// <summary>Fixed-duration, fixed-concurrency load with wrk (Debian's package) and one of the suite's Lua scripts.</summary>

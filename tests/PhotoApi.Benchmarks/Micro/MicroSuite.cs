@@ -16,10 +16,10 @@ public sealed record MicroResult(string Benchmark, string Case, double MeanNs, l
 /// <summary>Runs the BenchmarkDotNet classes and hands back their means and allocations.</summary>
 public static class MicroSuite
 {
-    public static readonly Type[] Benchmarks = [typeof(TokenValidationBenchmarks), typeof(PageTokenBenchmarks), typeof(ScopeBenchmarks)];
+    public static readonly Type[] Benchmarks = [typeof(TokenValidationBenchmarks), typeof(AuthPipelineBenchmarks), typeof(PageTokenBenchmarks), typeof(ScopeBenchmarks)];
 
     /// <summary>In-process (no generated project to build); smoke runs each benchmark once (BenchmarkDotNet's Dry job).</summary>
-    public static IReadOnlyList<MicroResult> Run(bool smoke, string artifactsPath)
+    public static IReadOnlyList<MicroResult> Run(bool smoke, string artifactsPath, string? only = null)
     {
         var job = smoke
             ? Job.Dry
@@ -33,7 +33,7 @@ public static class MicroSuite
             .WithArtifactsPath(artifactsPath)
             .WithOptions(ConfigOptions.JoinSummary | ConfigOptions.DisableLogFile);
 
-        var summaries = BenchmarkRunner.Run(Benchmarks, config);
+        var summaries = BenchmarkRunner.Run(only is null ? Benchmarks : Benchmarks.Where(t => t.Name.StartsWith(only, StringComparison.Ordinal)).ToArray(), config);
         var results = new List<MicroResult>();
         foreach (var summary in summaries)
         {
@@ -51,7 +51,9 @@ public static class MicroSuite
                 var parameters = string.Join(",", benchmark.Parameters.Items.Select(p => p.Value?.ToString()));
                 results.Add(new MicroResult(
                     $"{benchmark.Descriptor.Type.Name.Replace("Benchmarks", "", StringComparison.Ordinal)}.{benchmark.Descriptor.WorkloadMethod.Name}",
-                    parameters,
+                    benchmark.Descriptor.WorkloadMethodDisplayInfo is { Length: > 0 } description && description != benchmark.Descriptor.WorkloadMethod.Name
+                        ? description.Trim('\'')
+                        : parameters,
                     report.ResultStatistics.Mean,
                     report.GcStats.GetBytesAllocatedPerOperation(benchmark)));
             }

@@ -8,7 +8,7 @@ namespace PhotoApi.Benchmarks.Report;
 /// <summary>Facts about one run, printed above its results.</summary>
 public sealed record RunInfo(
     DateTimeOffset Date, string Commit, string Mode, string Command, string Machine, string Runtime, string Postgres, string WrkVersion,
-    SeedSize Size, int Threads, int Connections, TimeSpan Duration, TimeSpan Warmup, string ConnectionSettings, string JsonResolver);
+    SeedSize Size, int Threads, int Connections, TimeSpan Duration, int Rounds, TimeSpan Warmup, string ConnectionSettings, string JsonResolver);
 
 /// <summary>A target of issue 6, as a ratio taken in one run.</summary>
 public sealed record TargetResult(string Name, string Measured, string Goal, bool Met, string Note);
@@ -62,7 +62,7 @@ public static class ResultsDocument
         md.AppendLine(CultureInfo.InvariantCulture, $"Run of {run.Date:yyyy-MM-dd HH:mm} UTC at commit `{run.Commit}` ({run.Mode}), with `{run.Command}`.").AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"- Machine: {run.Machine}; {run.Runtime}; {run.Postgres}; {run.WrkVersion}.");
         md.AppendLine(CultureInfo.InvariantCulture, $"- Data: {run.Size.Photos:N0} photos of {run.Size.Users:N0} users; the heavy user has {run.Size.HeavyUserPhotos:N0}.");
-        md.AppendLine(CultureInfo.InvariantCulture, $"- Load: wrk, {run.Threads} threads, {run.Connections} connections, {run.Duration.TotalSeconds:0} s per scenario after a {run.Warmup.TotalSeconds:0} s warm-up; wrk, PostgreSQL and the API share the 2 cores.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- Load: wrk, {run.Threads} threads, {run.Connections} connections; per scenario a {run.Warmup.TotalSeconds:0} s warm-up, then {run.Rounds} rounds of {run.Duration.TotalSeconds:0} s alternating with its pair (A with B, page 1 with the deep page); requests/s over all rounds, percentiles the median of the rounds'. wrk, PostgreSQL and the API share the 2 cores.");
         md.AppendLine(CultureInfo.InvariantCulture, $"- API connection settings added by DataSetup: `{run.ConnectionSettings}`; JSON for PhotoResponse is written by `{run.JsonResolver}`.");
         md.AppendLine();
 
