@@ -32,4 +32,4 @@ commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 if ! git diff --quiet HEAD -- src tests db 2>/dev/null; then commit="$commit+changes"; fi
 
 dotnet tests/PhotoApi.Benchmarks/bin/Release/net10.0/PhotoApi.Benchmarks.dll run \
-  --connection "$connection" --commit "$commit" --command "scripts/bench.sh $*" "$@"
+  --connection "$connection" --commit "$commit" --command "$(echo "scripts/bench.sh $*" | sed 's/ *$//')" "$@"

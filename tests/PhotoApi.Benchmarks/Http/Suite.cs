@@ -146,13 +146,13 @@ public static class Suite
     {
         var plan = new (string Key, string Short, string Description, string Script, Dictionary<string, string>? Env, string[] Group)[]
         {
-            ("A", "A: GET photo", "GET /v1/photos/{id}, valid token", "get-photo.lua", null, ["A", "B"]),
-            ("B", "B: bare baseline", "same query, bare endpoint, no auth (baseline)", "get-photo-baseline.lua", null, ["A", "B"]),
-            ("B+auth", "B + auth calls", "B plus authentication, authorization and user lookup called in the handler (breakdown of A − B)", "get-photo-auth-only.lua", null, ["A", "B"]),
-            ("C1", "C: page 1", "GET /v1/photos, page 1 (50,000-photo user)", "list-photos.lua", new() { ["BENCH_PAGE"] = "first" }, ["C"]),
-            ("C2", "C: 10,000 deep", "GET /v1/photos, page 10,000 rows deep", "list-photos.lua", new() { ["BENCH_PAGE"] = "deep" }, ["C"]),
-            ("D", "D: 1 MiB content", "GET /v1/photos/{id}/content, 1 MiB", "get-content.lua", null, ["D"]),
-            ("E", "E: 90/10 mix", "90% reads / 10% writes", "mixed.lua", null, ["E"]),
+            ("A", "A\nGET photo", "GET /v1/photos/{id}, valid token", "get-photo.lua", null, ["A", "B"]),
+            ("B", "B\nbare baseline", "same query, bare endpoint, no auth (baseline)", "get-photo-baseline.lua", null, ["A", "B"]),
+            ("B+auth", "B + auth\n(breakdown)", "B plus authentication, authorization and user lookup called in the handler (breakdown of A − B)", "get-photo-auth-only.lua", null, ["A", "B"]),
+            ("C1", "C\npage 1", "GET /v1/photos, page 1 (50,000-photo user)", "list-photos.lua", new() { ["BENCH_PAGE"] = "first" }, ["C"]),
+            ("C2", "C\n10,000 deep", "GET /v1/photos, page 10,000 rows deep", "list-photos.lua", new() { ["BENCH_PAGE"] = "deep" }, ["C"]),
+            ("D", "D\n1 MiB image", "GET /v1/photos/{id}/content, 1 MiB", "get-content.lua", null, ["D"]),
+            ("E", "E\n90/10 mix", "90% reads / 10% writes", "mixed.lua", null, ["E"]),
         };
         var selected = plan.Where(p => p.Group.Any(options.Scenarios.Contains) || options.Scenarios.Contains(p.Key)).ToList();
 

@@ -58,6 +58,10 @@ public static class MicroSuite
                     report.GcStats.GetBytesAllocatedPerOperation(benchmark)));
             }
         }
+        // BenchmarkDotNet's joined summary mixes the classes; report them in the order of Benchmarks.
+        results = results.OrderBy(r => Array.FindIndex(Benchmarks, t => r.Benchmark.StartsWith(t.Name.Replace("Benchmarks", ".", StringComparison.Ordinal), StringComparison.Ordinal)))
+            .ThenBy(r => r.Benchmark.StartsWith("TokenValidation", StringComparison.Ordinal) ? r.Case : "", StringComparer.Ordinal)
+            .ToList();
         if (results.Count == 0)
         {
             throw new InvalidOperationException("No micro benchmark ran.");
