@@ -11,13 +11,15 @@ public static class Profiler
 {
     public static string Tool => Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".dotnet", "tools", "dotnet-trace");
 
-    public static async Task<Func<Task>> StartAsync(int processId, TimeSpan duration, string outputDirectory, string scenario)
+    /// <summary>The .nettrace goes to <paramref name="traceDirectory"/> (it is large); the text report to <paramref name="outputDirectory"/>.</summary>
+    public static async Task<Func<Task>> StartAsync(int processId, TimeSpan duration, string traceDirectory, string outputDirectory, string scenario)
     {
         if (!File.Exists(Tool))
         {
             await RunAsync("dotnet", ["tool", "install", "--global", "dotnet-trace"]);
         }
-        var trace = Path.Combine(outputDirectory, $"profile-{scenario}.nettrace");
+        Directory.CreateDirectory(traceDirectory);
+        var trace = Path.Combine(traceDirectory, $"profile-{scenario}.nettrace");
         var collect = RunAsync(Tool, ["collect", "-p", processId.ToString(CultureInfo.InvariantCulture), "--profile", "dotnet-sampled-thread-time",
             "--duration", duration.ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture), "-o", trace]);
         return async () =>

@@ -173,7 +173,7 @@ public static class Suite
                 {
                     host.ResetPeakMemory();
                     var profile = options.Profile == s.Key && round == 0
-                        ? await Profiler.StartAsync(host.Id, options.Duration - TimeSpan.FromSeconds(2), options.OutputDirectory, s.Key)
+                        ? await Profiler.StartAsync(host.Id, options.Duration - TimeSpan.FromSeconds(2), Path.Combine(options.RepoRoot, ".data"), options.OutputDirectory, s.Key)
                         : null;
                     var summary = await wrk.RunAsync(s.Script, options.Duration, s.Env);
                     if (profile is not null)
