@@ -31,6 +31,8 @@ public static class AuthSetup
             {
                 // No Authority here on purpose: keys and issuers come from TrustedIssuers, one set per issuer.
                 options.MapInboundClaims = false;
+                // Nothing reads the token back from AuthenticationProperties; saving it cost 528 B per request (docs/performance.md, AuthPipeline).
+                options.SaveToken = false;
                 options.TokenHandlers.Clear();
                 options.TokenHandlers.Add(validator);
                 options.Events = BearerChallenge.Events;

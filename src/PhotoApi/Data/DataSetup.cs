@@ -22,7 +22,7 @@ public static class DataSetup
         builder.Services.AddSingleton(services =>
         {
             var options = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-            var dataSource = new NpgsqlDataSourceBuilder(WithFailFastTimeouts(options.ConnectionString))
+            var dataSource = new NpgsqlDataSourceBuilder(WithDefaults(options.ConnectionString))
                 .UseLoggerFactory(services.GetRequiredService<ILoggerFactory>());
             return dataSource.Build();
         });
@@ -30,23 +30,42 @@ public static class DataSetup
     }
 
     /// <summary>
-    /// Npgsql waits 15 s to connect (or for a pooled connection) and 30 s per command by default: during a database
-    /// outage or overload every request would hang that long. Unless the connection string says otherwise, PhotoApi
-    /// gives up after 3 s and 10 s and answers 503 with Retry-After instead.
+    /// Connection settings PhotoApi applies where the connection string does not set the keyword itself, so an operator
+    /// can always override them. The performance ones were measured with tests/PhotoApi.Benchmarks (docs/performance.md).
     /// </summary>
-    public static string WithFailFastTimeouts(string connectionString)
+    internal static readonly (string Keyword, string Value, string[] Synonyms)[] Defaults =
+    [
+        // Npgsql waits 15 s to connect (or for a pooled connection) and 30 s per command by default: during a database
+        // outage or overload every request would hang that long. 3 s and 10 s, then a 503 with Retry-After.
+        ("Timeout", "3", ["timeout"]),
+        ("Command Timeout", "10", ["commandtimeout"]),
+        // Every statement is auto-prepared after its second use: parse and plan once per connection, not per request.
+        ("Max Auto Prepare", "32", ["maxautoprepare"]),
+        // No session state is ever set on pooled connections, so the reset round trip on every return to the pool is waste.
+        ("No Reset On Close", "true", ["noresetonclose"]),
+    ];
+
+    /// <summary>The connection string with <see cref="Defaults"/> added for every keyword it does not set.</summary>
+    internal static string WithDefaults(string connectionString)
     {
         var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        var keys = given.Keys.Cast<string>().Select(k => k.Replace(" ", "", StringComparison.Ordinal).ToLowerInvariant()).ToHashSet();
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        if (!given.ContainsKey("Timeout"))
+        foreach (var (keyword, value, synonyms) in Defaults)
         {
-            builder.Timeout = 3;
-        }
-        if (!given.ContainsKey("Command Timeout") && !given.ContainsKey("CommandTimeout"))
-        {
-            builder.CommandTimeout = 10;
+            if (!synonyms.Any(keys.Contains))
+            {
+                builder[keyword] = value;
+            }
         }
         return builder.ConnectionString;
+    }
+
+    /// <summary>The defaults that apply under <paramref name="overrides"/> (for the benchmark report).</summary>
+    internal static string PerformanceDefaults(string? overrides)
+    {
+        var applied = WithDefaults(overrides ?? "");
+        return string.IsNullOrEmpty(overrides) ? applied : $"{applied} (overridden: {overrides})";
     }
 
     /// <summary>Applies migrations before the API serves anything, unless <c>Database__MigrateOnStartup=false</c>.</summary>

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -27,7 +28,8 @@ public sealed class PageToken(PagingKey key)
         BinaryPrimitives.WriteInt64BigEndian(token[1..], cursor.CreatedAt.ToUniversalTime().Ticks);
         cursor.Id.TryWriteBytes(token[9..], bigEndian: true, out _);
         Sign(context, token[..PayloadLength], token[PayloadLength..]);
-        return Convert.ToBase64String(token).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        // One string allocated (was three or four: 272-408 B per call, docs/performance.md, PageToken.Encode); same characters as before.
+        return Base64Url.EncodeToString(token);
     }
 
     public bool TryDecode(string? value, string context, out PageCursor cursor)

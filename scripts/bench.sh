@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# PhotoApi's performance benchmarks: BenchmarkDotNet micro benchmarks, then wrk against the real API (the benchmark host)
+# on a private PostgreSQL seeded with 1,000,000 photos of 10,000 users. Writes the results table and query plans into
+# docs/performance.md (between marker comments) and the chart docs/performance.png.
+#   scripts/bench.sh            # full run (~15 min the first time: seeding; ~8 min after)
+#   scripts/bench.sh --smoke    # tiny data, seconds per scenario; exits non-zero when something is broken, never on timings;
+#                               # writes to .data/bench-smoke/ and leaves docs/ alone
+# Extra options go to the suite, e.g. --scenarios A,B  --skip-micro  --duration 30  --connections 64
+#   --db-settings "Max Auto Prepare=0"   (connection settings for the API, overriding DataSetup's defaults)
+# Environment: PHOTOAPI_BENCH_PG_PORT (default 54331) for the cluster in .data/pg-bench (kept between runs: the seeded data is reused).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+if ! command -v wrk >/dev/null 2>&1; then
+  echo "Installing wrk from the distribution's packages..."
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1 \
+    || { as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+fi
+
+pg_dir=.data/pg-bench
+pg_port=${PHOTOAPI_BENCH_PG_PORT:-54331}
+started_pg=no
+if ! scripts/pg-cluster.sh status "$pg_dir" >/dev/null 2>&1; then started_pg=yes; fi
+connection=$(scripts/pg-cluster.sh start "$pg_dir" "$pg_port")
+stop_pg() { if [ "$started_pg" = yes ]; then scripts/pg-cluster.sh stop "$pg_dir"; fi; }
+trap stop_pg EXIT
+
+dotnet build tests/PhotoApi.Benchmarks -c Release --nologo -v quiet -clp:ErrorsOnly
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+if ! git diff --quiet HEAD -- src tests db 2>/dev/null; then commit="$commit+changes"; fi
+
+dotnet tests/PhotoApi.Benchmarks/bin/Release/net10.0/PhotoApi.Benchmarks.dll run \
+  --connection "$connection" --commit "$commit" --command "$(echo "scripts/bench.sh $*" | sed 's/ *$//')" "$@"

@@ -1,0 +1,118 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Options;
+using PhotoApi.Auth;
+using PhotoApi.Benchmarks.Infrastructure;
+using PhotoApi.Photos;
+using PhotoApi.Users;
+
+namespace PhotoApi.Benchmarks.Http;
+
+/// <summary>
+/// The benchmark host: its own process running the real API (Program, on Kestrel, trusting a loopback issuer through
+/// discovery + JWKS) plus, only here, the anonymous baseline endpoint and a token minter. It prints READY and the API's
+/// URL, and stops when its standard input closes.
+/// </summary>
+public static class BenchHost
+{
+    public const string ReadyLine = "BENCH-HOST-READY";
+
+    public static async Task<int> RunAsync(IReadOnlyDictionary<string, string> options)
+    {
+        await using var issuer = await LoopbackIssuer.StartAsync(int.Parse(options["issuer-port"], System.Globalization.CultureInfo.InvariantCulture));
+        var settings = new Dictionary<string, string?>
+        {
+            ["Auth:Authority"] = issuer.Authority,
+            ["Auth:RequireHttpsMetadata"] = "false",
+            ["ConnectionStrings:Photos"] = options["connection"],
+            ["Paging:TokenKey"] = options["paging-key"],
+            // Two log lines per request at Information would measure the console, not the API.
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        // No appsettings files to find: the host's own folder is the content root (WebApplicationFactory would guess a source folder).
+        Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_PHOTOAPI", AppContext.BaseDirectory);
+        await using var api = new BenchApiFactory(settings, issuer, int.Parse(options["port"], System.Globalization.CultureInfo.InvariantCulture));
+        api.StartServer();
+        var address = api.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        Console.WriteLine($"{ReadyLine} {address} pid={Environment.ProcessId}");
+
+        // The suite closes our standard input to stop us.
+        while (await Console.In.ReadLineAsync() is not null)
+        {
+        }
+        return 0;
+    }
+
+    private sealed class BenchApiFactory : WebApplicationFactory<Program>
+    {
+        private readonly Dictionary<string, string?> _settings;
+        private readonly LoopbackIssuer _issuer;
+
+        public BenchApiFactory(Dictionary<string, string?> settings, LoopbackIssuer issuer, int port)
+        {
+            _settings = settings;
+            _issuer = issuer;
+            UseKestrel(port);
+        }
+
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            builder.UseEnvironment("Production");
+            foreach (var (key, value) in _settings)
+            {
+                builder.UseSetting(key, value);
+            }
+            builder.ConfigureServices(services => services.AddSingleton<IStartupFilter>(new BenchEndpoints(_issuer)));
+        }
+    }
+
+    /// <summary>Endpoints only the benchmark host has, in front of the API's own pipeline.</summary>
+    private sealed class BenchEndpoints(LoopbackIssuer issuer) : IStartupFilter
+    {
+        private AuthorizationPolicy? _policy;
+
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.UseRouting();
+            app.UseEndpoints(endpoints =>
+            {
+                // Scenario B, the baseline: GetPhoto's own handler and store call for a user named in the URL, with no
+                // authentication, authorization or user provisioning in front of it.
+                endpoints.MapGet("/bench/photos/{userId:guid}/{id}", (Guid userId, string id, HttpResponse response, PhotoStore store, CancellationToken cancellationToken) =>
+                {
+                    var user = new CurrentUser();
+                    user.Set(userId);
+                    return PhotosApi.GetPhoto(id, response, user, store, cancellationToken);
+                });
+                // The breakdown of A's extra cost: B plus the API's own authentication (JwtBearer + AccessTokenValidator), the
+                // authorization policies of GET /v1/photos/{id} and user provisioning, called in the handler, without the
+                // rest of the API's pipeline (its middlewares, endpoint filter and result handlers).
+                endpoints.MapGet("/bench/auth/photos/{id}", async (string id, HttpContext context, IAuthorizationService authorization,
+                    IAuthorizationPolicyProvider policies, UserDirectory users, PhotoStore store, CancellationToken cancellationToken) =>
+                {
+                    var authentication = await context.AuthenticateAsync();
+                    _policy ??= await AuthorizationPolicy.CombineAsync(policies,
+                        [new AuthorizeAttribute(UserTokenRequirement.Policy), new AuthorizeAttribute(Scopes.Policy(Scopes.PhotosRead))]);
+                    if (authentication.Principal is not { } principal || !(await authorization.AuthorizeAsync(principal, null, _policy!)).Succeeded)
+                    {
+                        return Results.Unauthorized();
+                    }
+                    var user = new CurrentUser();
+                    user.Set(await users.ResolveAsync((AccessTokenIdentity)principal.Identity!, cancellationToken));
+                    return await PhotosApi.GetPhoto(id, context.Response, user, store, cancellationToken);
+                });
+                endpoints.MapGet("/bench/token", (string sub, string scope) => issuer.Mint(sub, scope));
+                // Proof that responses are written by the source-generated context rather than reflection.
+                endpoints.MapGet("/bench/json-resolver", (IOptions<JsonOptions> json) =>
+                    json.Value.SerializerOptions.GetTypeInfo(typeof(PhotoResponse)).OriginatingResolver?.GetType().FullName ?? "none");
+            });
+            next(app);
+        };
+    }
+}
