@@ -26,6 +26,7 @@ public sealed class AccessTokenIdentity : ClaimsIdentity
     {
         Issuer = issuer;
         IssuerIdentifier = FindFirst("iss")?.Value ?? issuer.Issuer;
+        CallerKey = isUser ? $"user|{IssuerIdentifier}|{subject}" : $"app|{IssuerIdentifier}|{clientId ?? subject}";
         Subject = subject;
         ClientId = clientId;
         IsUser = isUser;
@@ -42,6 +43,9 @@ public sealed class AccessTokenIdentity : ClaimsIdentity
 
     /// <summary>The token's exact <c>iss</c>, as the issuer's discovery document states it; with <see cref="Subject"/> it identifies the user.</summary>
     public string IssuerIdentifier { get; }
+
+    /// <summary>Who is calling, for per-caller limits: the user (issuer, subject) or, for an app token, the client. Built once per token.</summary>
+    public string CallerKey { get; }
 
     /// <summary>The user's <c>sub</c>; with <see cref="IssuerIdentifier"/> it identifies the user.</summary>
     public string? Subject { get; }

@@ -58,7 +58,7 @@ public static class RateLimits
             return RateLimitPartition.GetNoLimiter("unlimited");
         }
         var (key, permits) = http.User.Identity is AccessTokenIdentity { IsAuthenticated: true } token
-            ? (token.IsUser ? $"user|{token.IssuerIdentifier}|{token.Subject}" : $"app|{token.IssuerIdentifier}|{token.ClientId ?? token.Subject}", settings.PermitsPerWindow)
+            ? (token.CallerKey, settings.PermitsPerWindow)
             : ($"ip|{http.Connection.RemoteIpAddress ?? IPAddress.None}", settings.AnonymousPermitsPerWindow);
 
         return RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions

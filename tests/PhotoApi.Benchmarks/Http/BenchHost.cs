@@ -34,6 +34,9 @@ public static class BenchHost
             ["Paging:TokenKey"] = options["paging-key"],
             // Two log lines per request at Information would measure the console, not the API.
             ["Logging:LogLevel:Default"] = "Warning",
+            // The per-caller limiter stays in the pipeline (its cost is measured) but must not throttle the load generator.
+            ["RateLimits:PermitsPerWindow"] = "1000000000",
+            ["RateLimits:AnonymousPermitsPerWindow"] = "1000000000",
         };
         // No appsettings files to find: the host's own folder is the content root (WebApplicationFactory would guess a source folder).
         Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_PHOTOAPI", AppContext.BaseDirectory);
