@@ -20,14 +20,16 @@ public sealed class AlbumStore(NpgsqlDataSource db)
                  WHERE ap.album_id = a.id) m
         """;
 
+    /// <summary>The first page of albums (explained in docs/performance.md by the benchmark suite).</summary>
+    internal const string FirstPageSql = $"""
+        {SelectAlbum}
+         WHERE a.user_id = @userId
+         ORDER BY a.created_at DESC, a.id DESC
+         LIMIT @limit
+        """;
+
     public async Task<IReadOnlyList<AlbumRow>> ListAsync(Guid userId, PageCursor? after, int limit, CancellationToken cancellationToken)
     {
-        const string firstPage = $"""
-            {SelectAlbum}
-             WHERE a.user_id = @userId
-             ORDER BY a.created_at DESC, a.id DESC
-             LIMIT @limit
-            """;
         const string nextPage = $"""
             {SelectAlbum}
              WHERE a.user_id = @userId
@@ -39,7 +41,7 @@ public sealed class AlbumStore(NpgsqlDataSource db)
         var rows = after is { } cursor
             ? await connection.QueryAsync<AlbumRow>(new CommandDefinition(nextPage,
                 new { userId, createdAt = new DateTimeOffset(cursor.CreatedAt), id = cursor.Id, limit }, cancellationToken: cancellationToken))
-            : await connection.QueryAsync<AlbumRow>(new CommandDefinition(firstPage, new { userId, limit }, cancellationToken: cancellationToken));
+            : await connection.QueryAsync<AlbumRow>(new CommandDefinition(FirstPageSql, new { userId, limit }, cancellationToken: cancellationToken));
         return rows.AsList();
     }
 

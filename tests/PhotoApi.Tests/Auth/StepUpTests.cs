@@ -11,30 +11,21 @@ public sealed class StepUpTests : IAsyncLifetime
 {
     private const string Mfa = "urn:photoapi:acr:mfa";
 
-    private TestIssuer _issuer = null!;
-    private TestDatabase _database = null!;
-    private PhotoApiFactory _api = null!;
+    private OwnApi _own = null!;
 
     public async Task InitializeAsync()
     {
-        _issuer = await TestIssuer.StartAsync();
-        _database = await TestDatabase.CreateAsync();
-        _api = new PhotoApiFactory(_issuer.Authority, _database.ConnectionString, new Dictionary<string, string?>
+        _own = await OwnApi.CreateAsync(new Dictionary<string, string?>
         {
             ["Auth:StepUp:MaxAge"] = "00:05:00",
             ["Auth:StepUp:AcrValues"] = Mfa,
         });
     }
 
-    public async Task DisposeAsync()
-    {
-        await _api.DisposeAsync();
-        await _issuer.DisposeAsync();
-        await _database.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _own.DisposeAsync();
 
     private HttpClient User(string subject, long? authTime, string? acr) =>
-        _api.WithToken(_issuer.Token(subject, "photos.read photos.write", new Dictionary<string, object?> { ["auth_time"] = authTime, ["acr"] = acr }));
+        _own.Api.WithToken(_own.Issuer.Token(subject, "photos.read photos.write", new Dictionary<string, object?> { ["auth_time"] = authTime, ["acr"] = acr }));
 
     private static long SecondsAgo(int seconds) => DateTimeOffset.UtcNow.AddSeconds(-seconds).ToUnixTimeSeconds();
 
@@ -60,9 +51,9 @@ public sealed class StepUpTests : IAsyncLifetime
 
         await HttpAssert.Problem(response, HttpStatusCode.Unauthorized);
         Assert.Equal(
-            $"Bearer error=\"insufficient_user_authentication\", error_description=\"A more recent sign-in is required for this operation.\", max_age=\"300\", acr_values=\"{Mfa}\", resource_metadata=\"{_api.BaseAddress.ToString().TrimEnd('/')}/.well-known/oauth-protected-resource\"",
+            $"Bearer error=\"insufficient_user_authentication\", error_description=\"A more recent sign-in is required for this operation.\", max_age=\"300\", acr_values=\"{Mfa}\", resource_metadata=\"{_own.Api.BaseAddress.ToString().TrimEnd('/')}/.well-known/oauth-protected-resource\"",
             response.Headers.GetValues("WWW-Authenticate").Single());
-        Assert.Equal(1L, await _database.ScalarAsync<long>("SELECT count(*) FROM photos WHERE id = @id", ("id", Guid.Parse(id))));
+        Assert.Equal(1L, await _own.Database.ScalarAsync<long>("SELECT count(*) FROM photos WHERE id = @id", ("id", Guid.Parse(id))));
     }
 
     [Fact]
@@ -105,7 +96,7 @@ public sealed class StepUpTests : IAsyncLifetime
     public async Task DevIssuerTokens_CarryAcrAndAuthTime_SoStepUpCanBeTriedLocally()
     {
         await using var devIssuer = new DevIssuerHost();
-        await using var api = new PhotoApiFactory(devIssuer.BaseAddress.AbsoluteUri, _database.ConnectionString, new Dictionary<string, string?>
+        await using var api = new PhotoApiFactory(devIssuer.BaseAddress.AbsoluteUri, _own.Database.ConnectionString, new Dictionary<string, string?>
         {
             ["Auth:StepUp:MaxAge"] = "00:05:00",
             ["Auth:StepUp:AcrValues"] = Mfa,

@@ -8,27 +8,22 @@ public sealed class ApiFixture : IAsyncLifetime
 {
     public const int MaxContentBytes = 1024 * 1024;
 
-    public TestIssuer Issuer { get; private set; } = null!;
+    private OwnApi _own = null!;
 
-    public TestDatabase Database { get; private set; } = null!;
+    public TestIssuer Issuer => _own.Issuer;
 
-    public PhotoApiFactory Api { get; private set; } = null!;
+    public TestDatabase Database => _own.Database;
+
+    public PhotoApiFactory Api => _own.Api;
 
     public async Task InitializeAsync()
     {
-        Issuer = await TestIssuer.StartAsync();
-        Database = await TestDatabase.CreateAsync();
         // A small content limit keeps the size-boundary tests fast; the default (25 MiB) is tested on its own.
-        Api = new PhotoApiFactory(Issuer.Authority, Database.ConnectionString, new Dictionary<string, string?> { ["Photos:MaxContentBytes"] = MaxContentBytes.ToString(System.Globalization.CultureInfo.InvariantCulture) });
-        Api.StartServer();
+        _own = await OwnApi.CreateAsync(new Dictionary<string, string?> { ["Photos:MaxContentBytes"] = MaxContentBytes.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        _own.Api.StartServer();
     }
 
-    public async Task DisposeAsync()
-    {
-        await Api.DisposeAsync();
-        await Issuer.DisposeAsync();
-        await Database.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _own.DisposeAsync();
 
     /// <summary>A subject no other test uses.</summary>
     public static string NewSubject(string name) => $"{name}-{Guid.NewGuid():N}";

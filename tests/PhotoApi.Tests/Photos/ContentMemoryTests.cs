@@ -23,28 +23,19 @@ public sealed class ContentMemoryTests(ITestOutputHelper output) : IAsyncLifetim
     // Buffering the photo anywhere would allocate at least 20 MiB; streaming stays far below this.
     private const long AllocationBudget = 6 * 1024 * 1024;
 
-    private TestIssuer _issuer = null!;
-    private TestDatabase _database = null!;
-    private PhotoApiFactory _api = null!;
+    private OwnApi _own = null!;
 
     public async Task InitializeAsync()
     {
-        _issuer = await TestIssuer.StartAsync();
-        _database = await TestDatabase.CreateAsync();
-        _api = new PhotoApiFactory(_issuer.Authority, _database.ConnectionString); // default limit: 25 MiB
+        _own = await OwnApi.CreateAsync(); // default limit: 25 MiB
     }
 
-    public async Task DisposeAsync()
-    {
-        await _api.DisposeAsync();
-        await _issuer.DisposeAsync();
-        await _database.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _own.DisposeAsync();
 
     [Fact]
     public async Task TwentyMebibytePhoto_StreamsUpAndDownWithoutBeingBuffered()
     {
-        var client = _api.WithToken(_issuer.Token("alice", "photos.read photos.write"));
+        var client = _own.Api.WithToken(_own.Issuer.Token("alice", "photos.read photos.write"));
         var id = (await HttpAssert.Ok<JsonElement>(await client.PostAsJsonAsync("/v1/photos", new { title = "big" }), HttpStatusCode.Created)).GetProperty("id").GetString();
         var bytes = Images.Jpeg(PhotoBytes);
         // Warm up both paths so JIT and connection pools are not counted.

@@ -19,48 +19,39 @@ public sealed class IssuerResilienceTests(ITestOutputHelper output) : IAsyncLife
         ["Auth:MetadataTimeout"] = "00:00:01",
     };
 
-    private TestIssuer _issuer = null!;
-    private TestDatabase _database = null!;
-    private PhotoApiFactory _api = null!;
+    private OwnApi _own = null!;
 
     public async Task InitializeAsync()
     {
-        _issuer = await TestIssuer.StartAsync(SigningKey.Rsa("key-2025"));
-        _database = await TestDatabase.CreateAsync();
-        _api = new PhotoApiFactory(_issuer.Authority, _database.ConnectionString, FastKeySettings);
+        _own = await OwnApi.CreateAsync(settings: FastKeySettings, key: SigningKey.Rsa("key-2025"));
     }
 
-    public async Task DisposeAsync()
-    {
-        await _api.DisposeAsync();
-        await _issuer.DisposeAsync();
-        await _database.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _own.DisposeAsync();
 
-    private Task<HttpResponseMessage> GetPhotosAsync(string token) => _api.WithToken(token).GetAsync("/v1/photos");
+    private Task<HttpResponseMessage> GetPhotosAsync(string token) => _own.Api.WithToken(token).GetAsync("/v1/photos");
 
     [Fact]
     public async Task KeyRotation_NewKeyOnFirstSight_OldKeyWhilePublished_RefusedOnceRemoved()
     {
-        var oldKey = _issuer.CurrentKey;
-        var oldToken = _issuer.Token("alice");
+        var oldKey = _own.Issuer.CurrentKey;
+        var oldToken = _own.Issuer.Token("alice");
         Assert.Equal(HttpStatusCode.OK, (await GetPhotosAsync(oldToken)).StatusCode);
 
         // The issuer publishes a new key and signs with it from now on.
         var newKey = SigningKey.EC("key-2026");
-        _issuer.PublishedKeys.Add(newKey);
-        _issuer.CurrentKey = newKey;
+        _own.Issuer.PublishedKeys.Add(newKey);
+        _own.Issuer.CurrentKey = newKey;
         await Task.Delay(TimeSpan.FromSeconds(1.1));
 
-        Assert.Equal(HttpStatusCode.OK, (await GetPhotosAsync(_issuer.Token("alice"))).StatusCode); // first sight, no retry
+        Assert.Equal(HttpStatusCode.OK, (await GetPhotosAsync(_own.Issuer.Token("alice"))).StatusCode); // first sight, no retry
         Assert.Equal(HttpStatusCode.OK, (await GetPhotosAsync(oldToken)).StatusCode);              // old key still published
 
         // The old key is withdrawn; within a refresh interval the API stops accepting it, cached validations included.
-        _issuer.PublishedKeys.Remove(oldKey);
+        _own.Issuer.PublishedKeys.Remove(oldKey);
         var refused = await EventuallyAsync(async () => (await GetPhotosAsync(oldToken)).StatusCode == HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(10));
 
         Assert.True(refused, "a token signed with a withdrawn key was still accepted 10 s later");
-        Assert.Equal(HttpStatusCode.OK, (await GetPhotosAsync(_issuer.Token("alice"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await GetPhotosAsync(_own.Issuer.Token("alice"))).StatusCode);
     }
 
     [Theory]
@@ -68,20 +59,20 @@ public sealed class IssuerResilienceTests(ITestOutputHelper output) : IAsyncLife
     [InlineData("hangs")]
     public async Task IssuerOutage_CachedKeysKeepWorking_UnknownKidFailsFast_AndKeysArePickedUpWhenItReturns(string fault)
     {
-        var knownToken = _issuer.Token("alice");
+        var knownToken = _own.Issuer.Token("alice");
         Assert.Equal(HttpStatusCode.OK, (await GetPhotosAsync(knownToken)).StatusCode);
-        var fetchesBefore = _issuer.RequestCount("/jwks");
+        var fetchesBefore = _own.Issuer.RequestCount("/jwks");
 
         if (fault == "hangs")
         {
-            _issuer.Fault = IssuerFault.Hang;
+            _own.Issuer.Fault = IssuerFault.Hang;
         }
         else
         {
-            await _issuer.StopListeningAsync();
+            await _own.Issuer.StopListeningAsync();
         }
         var rotated = SigningKey.EC("key-during-outage");
-        _issuer.PublishedKeys.Add(rotated);
+        _own.Issuer.PublishedKeys.Add(rotated);
 
         // Past several refresh intervals: cached keys keep serving the whole outage.
         for (var i = 0; i < 4; i++)
@@ -91,7 +82,7 @@ public sealed class IssuerResilienceTests(ITestOutputHelper output) : IAsyncLife
         }
 
         // A burst of tokens with a kid the API has never seen: all answered 401, quickly, with at most a couple of fetches.
-        var unknown = _issuer.Token("alice", key: rotated);
+        var unknown = _own.Issuer.Token("alice", key: rotated);
         var clock = Stopwatch.StartNew();
         var answers = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => GetPhotosAsync(unknown)));
         var burst = clock.Elapsed;
@@ -103,40 +94,40 @@ public sealed class IssuerResilienceTests(ITestOutputHelper output) : IAsyncLife
         if (fault == "hangs")
         {
             // Each attempt is one discovery request that hangs until the 1 s timeout; the 1 s minimum interval bounds them.
-            Assert.InRange(_issuer.RequestCount("/.well-known/openid-configuration") - 1, 1, 12);
+            Assert.InRange(_own.Issuer.RequestCount("/.well-known/openid-configuration") - 1, 1, 12);
         }
 
         // The issuer comes back: the rotated key is picked up without a restart.
-        _issuer.Fault = IssuerFault.None;
+        _own.Issuer.Fault = IssuerFault.None;
         if (fault != "hangs")
         {
-            await _issuer.ResumeAsync();
+            await _own.Issuer.ResumeAsync();
         }
         var recovered = await EventuallyAsync(async () => (await GetPhotosAsync(unknown)).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(10));
         Assert.True(recovered, "the API did not pick up the issuer's keys after it came back");
-        Assert.True(_issuer.RequestCount("/jwks") > fetchesBefore);
+        Assert.True(_own.Issuer.RequestCount("/jwks") > fetchesBefore);
     }
 
     [Fact]
     public async Task ApiStartsWhileTheIssuerIsDown_NotReadyUntilKeysCanBeFetched()
     {
-        await _issuer.StopListeningAsync();
-        await using var api = new PhotoApiFactory(_issuer.Authority, _database.ConnectionString, FastKeySettings);
+        await _own.Issuer.StopListeningAsync();
+        await using var api = new PhotoApiFactory(_own.Issuer.Authority, _own.Database.ConnectionString, FastKeySettings);
         var anonymous = api.Anonymous(); // starts the API
 
         var ready = await anonymous.GetAsync("/health/ready");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
         Assert.Equal("Unhealthy", JsonDocument.Parse(await ready.Content.ReadAsStringAsync()).RootElement.GetProperty("checks").GetProperty("issuer-keys").GetString());
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health/live")).StatusCode);
-        var early = await api.WithToken(_issuer.Token("alice")).GetAsync("/v1/photos");
+        var early = await api.WithToken(_own.Issuer.Token("alice")).GetAsync("/v1/photos");
         await HttpAssert.Problem(early, HttpStatusCode.ServiceUnavailable);
         Assert.NotNull(early.Headers.RetryAfter);
 
-        await _issuer.ResumeAsync();
+        await _own.Issuer.ResumeAsync();
 
         Assert.True(await EventuallyAsync(async () => (await anonymous.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(10)),
             "the API never became ready after the issuer came back");
-        Assert.Equal(HttpStatusCode.OK, (await api.WithToken(_issuer.Token("alice")).GetAsync("/v1/photos")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await api.WithToken(_own.Issuer.Token("alice")).GetAsync("/v1/photos")).StatusCode);
     }
 
     private static async Task<bool> EventuallyAsync(Func<Task<bool>> condition, TimeSpan within)

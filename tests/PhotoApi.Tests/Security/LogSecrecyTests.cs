@@ -10,28 +10,19 @@ namespace PhotoApi.Tests.Security;
 public sealed class LogSecrecyTests : IAsyncLifetime
 {
     private readonly CapturedLogs _logs = new();
-    private TestIssuer _issuer = null!;
-    private TestDatabase _database = null!;
-    private PhotoApiFactory _api = null!;
+    private OwnApi _own = null!;
 
     public async Task InitializeAsync()
     {
-        _issuer = await TestIssuer.StartAsync();
-        _database = await TestDatabase.CreateAsync();
-        _api = new PhotoApiFactory(_issuer.Authority, _database.ConnectionString, new Dictionary<string, string?>
+        _own = await OwnApi.CreateAsync(new Dictionary<string, string?>
         {
             ["Logging:LogLevel:Default"] = "Trace",
             ["Logging:LogLevel:Microsoft"] = "Trace",
         });
-        _api.ConfigureLogging = logging => logging.AddProvider(_logs);
+        _own.Api.ConfigureLogging = logging => logging.AddProvider(_logs);
     }
 
-    public async Task DisposeAsync()
-    {
-        await _api.DisposeAsync();
-        await _issuer.DisposeAsync();
-        await _database.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _own.DisposeAsync();
 
     [Fact]
     public async Task TheWholeAttackCatalogueAndPagedReads_LeaveNoSecretInTheLogs()
@@ -40,15 +31,15 @@ public sealed class LogSecrecyTests : IAsyncLifetime
 
         foreach (var attack in TokenAttackCatalogue.All)
         {
-            var request = attack.Make(_issuer);
+            var request = attack.Make(_own.Issuer);
             secrets.AddRange(request.Authorization.Select(SecretPart).Where(s => s.Length >= 8));
             var lines = request.Authorization.Select(v => $"Authorization: {v}").ToList();
-            await RawHttp.SendAsync(_api.BaseAddress, "GET", "/v1/photos" + request.Query, lines);
+            await RawHttp.SendAsync(_own.Api.BaseAddress, "GET", "/v1/photos" + request.Query, lines);
         }
 
-        var token = _issuer.Token("alice", "photos.read photos.write");
+        var token = _own.Issuer.Token("alice", "photos.read photos.write");
         secrets.Add(token);
-        var client = _api.WithToken(token);
+        var client = _own.Api.WithToken(token);
         await client.PostAsJsonAsync("/v1/photos", new { title = "one" });
         await client.PostAsJsonAsync("/v1/photos", new { title = "two" });
         var pageToken = (await HttpAssert.Ok<JsonElement>(await client.GetAsync("/v1/photos?pageSize=1"))).GetProperty("nextPageToken").GetString()!;

@@ -5,15 +5,11 @@ namespace PhotoApi.Tests.Security;
 /// <summary>Per-caller limits: one user or app cannot starve the others; anonymous callers are limited per IP.</summary>
 public sealed class RateLimitTests : IAsyncLifetime
 {
-    private TestIssuer _issuer = null!;
-    private TestDatabase _database = null!;
-    private PhotoApiFactory _api = null!;
+    private OwnApi _own = null!;
 
     public async Task InitializeAsync()
     {
-        _issuer = await TestIssuer.StartAsync();
-        _database = await TestDatabase.CreateAsync();
-        _api = new PhotoApiFactory(_issuer.Authority, _database.ConnectionString, new Dictionary<string, string?>
+        _own = await OwnApi.CreateAsync(new Dictionary<string, string?>
         {
             ["RateLimits:PermitsPerWindow"] = "5",
             ["RateLimits:AnonymousPermitsPerWindow"] = "3",
@@ -21,17 +17,12 @@ public sealed class RateLimitTests : IAsyncLifetime
         });
     }
 
-    public async Task DisposeAsync()
-    {
-        await _api.DisposeAsync();
-        await _issuer.DisposeAsync();
-        await _database.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _own.DisposeAsync();
 
     [Fact]
     public async Task UserOverTheLimit_Gets429WithRetryAfter_WhileAnotherUserIsServed()
     {
-        var alice = _api.WithToken(_issuer.Token("alice"));
+        var alice = _own.Api.WithToken(_own.Issuer.Token("alice"));
         for (var i = 0; i < 5; i++)
         {
             Assert.Equal(HttpStatusCode.OK, (await alice.GetAsync("/v1/photos")).StatusCode);
@@ -43,28 +34,28 @@ public sealed class RateLimitTests : IAsyncLifetime
         Assert.True(limited.Headers.RetryAfter?.Delta > TimeSpan.Zero);
         Assert.Contains("Retry-After", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         // A new token for the same user is the same caller.
-        Assert.Equal(HttpStatusCode.TooManyRequests, (await _api.WithToken(_issuer.Token("alice")).GetAsync("/v1/me")).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await _api.WithToken(_issuer.Token("bob")).GetAsync("/v1/photos")).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await _own.Api.WithToken(_own.Issuer.Token("alice")).GetAsync("/v1/me")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _own.Api.WithToken(_own.Issuer.Token("bob")).GetAsync("/v1/photos")).StatusCode);
     }
 
     [Fact]
     public async Task AppTokens_AreLimitedPerClient()
     {
-        var job = _api.WithToken(_issuer.Token(subject: null, "photos.admin", new Dictionary<string, object?> { ["client_id"] = "job-a" }));
+        var job = _own.Api.WithToken(_own.Issuer.Token(subject: null, "photos.admin", new Dictionary<string, object?> { ["client_id"] = "job-a" }));
         for (var i = 0; i < 5; i++)
         {
             await job.GetAsync("/v1/admin/usage");
         }
 
         Assert.Equal(HttpStatusCode.TooManyRequests, (await job.GetAsync("/v1/admin/usage")).StatusCode);
-        var other = _api.WithToken(_issuer.Token(subject: null, "photos.admin", new Dictionary<string, object?> { ["client_id"] = "job-b" }));
+        var other = _own.Api.WithToken(_own.Issuer.Token(subject: null, "photos.admin", new Dictionary<string, object?> { ["client_id"] = "job-b" }));
         Assert.Equal(HttpStatusCode.OK, (await other.GetAsync("/v1/admin/usage")).StatusCode);
     }
 
     [Fact]
     public async Task AnonymousCalls_AreLimitedPerAddress_ButHealthIsNot()
     {
-        var anonymous = _api.Anonymous();
+        var anonymous = _own.Api.Anonymous();
         for (var i = 0; i < 3; i++)
         {
             Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/v1/photos")).StatusCode);
@@ -72,7 +63,7 @@ public sealed class RateLimitTests : IAsyncLifetime
 
         await HttpAssert.Problem(await anonymous.GetAsync("/v1/photos"), HttpStatusCode.TooManyRequests);
         // Bad tokens count as anonymous: flooding with garbage does not get past the address limit.
-        await HttpAssert.Problem(await _api.WithToken("garbage").GetAsync("/v1/photos"), HttpStatusCode.TooManyRequests);
+        await HttpAssert.Problem(await _own.Api.WithToken("garbage").GetAsync("/v1/photos"), HttpStatusCode.TooManyRequests);
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health/live")).StatusCode);
     }
 }

@@ -77,11 +77,12 @@ public sealed class ChunkedContentStream(NpgsqlConnection connection, NpgsqlTran
     public override int Read(byte[] buffer, int offset, int count) =>
         ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
 
+    internal const string ChunksSql = "SELECT bytes FROM photo_chunks WHERE photo_id = $1 AND seq >= $2 ORDER BY seq";
+
     private async Task StartReadingAtAsync(long position, CancellationToken cancellationToken)
     {
         await CloseReaderAsync();
-        const string sql = "SELECT bytes FROM photo_chunks WHERE photo_id = $1 AND seq >= $2 ORDER BY seq";
-        _command = new NpgsqlCommand(sql, connection, transaction);
+        _command = new NpgsqlCommand(ChunksSql, connection, transaction);
         _command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = photoId });
         _command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = (int)(position / chunkSize) });
         _reader = await _command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken);

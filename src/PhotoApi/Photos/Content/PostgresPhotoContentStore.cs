@@ -92,6 +92,8 @@ public sealed class PostgresPhotoContentStore(NpgsqlDataSource db) : IPhotoConte
         }
     }
 
+    internal const string ContentSql = "SELECT content_type, size_bytes, sha256, chunk_size FROM photos WHERE id = @photoId AND user_id = @userId";
+
     public async Task<(PhotoContent? Content, bool PhotoExists)> OpenAsync(Guid userId, Guid photoId, CancellationToken cancellationToken)
     {
         var connection = await db.OpenConnectionAsync(cancellationToken);
@@ -100,8 +102,7 @@ public sealed class PostgresPhotoContentStore(NpgsqlDataSource db) : IPhotoConte
         {
             // One snapshot for the metadata and every chunk read after it, even if the content is replaced meanwhile.
             transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
-            const string sql = "SELECT content_type, size_bytes, sha256, chunk_size FROM photos WHERE id = @photoId AND user_id = @userId";
-            var row = await connection.QuerySingleOrDefaultAsync<ContentRow>(new CommandDefinition(sql, new { photoId, userId }, transaction, cancellationToken: cancellationToken));
+            var row = await connection.QuerySingleOrDefaultAsync<ContentRow>(new CommandDefinition(ContentSql, new { photoId, userId }, transaction, cancellationToken: cancellationToken));
             if (row?.ContentType is null)
             {
                 await transaction.DisposeAsync();
