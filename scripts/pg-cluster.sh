@@ -40,9 +40,14 @@ case "$action" in
     if [ ! -f "$data_dir/PG_VERSION" ]; then
       as_pg "$bin/initdb" -D "$data_dir" -U postgres --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
     fi
-    if ! as_pg "$bin/pg_ctl" -D "$data_dir" status >/dev/null 2>&1; then
-      as_pg "$bin/pg_ctl" -D "$data_dir" -w -t 60 -l "$data_dir/server.log" \
-        -o "-p $port -k $socket_dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null
+    if as_pg "$bin/pg_ctl" -D "$data_dir" status >/dev/null 2>&1; then
+      # Already running (an earlier run): use the port it actually listens on.
+      port=$(sed -n 4p "$data_dir/postmaster.pid")
+    elif ! as_pg "$bin/pg_ctl" -D "$data_dir" -w -t 60 -l "$data_dir/server.log" \
+        -o "-p $port -k $socket_dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null; then
+      echo "PostgreSQL did not start on port $port (is the port taken?). Its log, $data_dir/server.log, ends with:" >&2
+      tail -n 5 "$data_dir/server.log" >&2
+      exit 1
     fi
     as_pg "$bin/psql" -h "$socket_dir" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -q <<'SQL' >/dev/null
 DO $$ BEGIN
