@@ -10,7 +10,7 @@ public sealed class OverloadOptions
 {
     public const string Section = "Limits";
 
-    /// <summary>Requests served at the same time; the rest wait in the queue.</summary>
+    /// <summary>Requests served at the same time; the rest wait in the queue. 0 turns the limiter off (e.g. when a proxy limits).</summary>
     public int MaxConcurrentRequests { get; set; } = 64;
 
     /// <summary>Requests allowed to wait for a slot; beyond this, requests are shed at once with 503.</summary>
@@ -35,8 +35,8 @@ public static class Overload
         var section = builder.Configuration.GetSection(OverloadOptions.Section);
         builder.Services.AddOptions<OverloadOptions>()
             .Bind(section)
-            .Validate(o => o.MaxConcurrentRequests > 0 && o.QueueLength >= 0 && o.RequestTimeout > TimeSpan.Zero && o.DrainTimeout >= TimeSpan.Zero,
-                "Limits__MaxConcurrentRequests must be positive, Limits__QueueLength not negative, Limits__RequestTimeout and Limits__DrainTimeout not negative.")
+            .Validate(o => o.MaxConcurrentRequests >= 0 && o.QueueLength >= 0 && o.RequestTimeout > TimeSpan.Zero && o.DrainTimeout >= TimeSpan.Zero,
+                "Limits__MaxConcurrentRequests must not be negative (0 turns the limiter off), Limits__QueueLength not negative, Limits__RequestTimeout and Limits__DrainTimeout not negative.")
             .ValidateOnStart();
 
         var settings = section.Get<OverloadOptions>() ?? new OverloadOptions();

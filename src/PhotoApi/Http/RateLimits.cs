@@ -43,9 +43,10 @@ public static class RateLimits
         {
             var settings = limits.Value;
             // First the shared capacity (queue or shed), then the caller's own budget.
-            options.GlobalLimiter = PartitionedRateLimiter.CreateChained(
-                Overload.ConcurrencyLimiter(overload.Value),
-                PartitionedRateLimiter.Create<HttpContext, string>(http => Partition(http, settings)));
+            var perCaller = PartitionedRateLimiter.Create<HttpContext, string>(http => Partition(http, settings));
+            options.GlobalLimiter = overload.Value.MaxConcurrentRequests > 0
+                ? PartitionedRateLimiter.CreateChained(Overload.ConcurrencyLimiter(overload.Value), perCaller)
+                : perCaller;
             options.OnRejected = OnRejectedAsync;
         });
         return builder;
