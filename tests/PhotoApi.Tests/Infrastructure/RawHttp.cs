@@ -9,6 +9,7 @@ namespace PhotoApi.Tests.Infrastructure;
 /// </summary>
 public static class RawHttp
 {
+    /// <summary>The answer; <see cref="Status"/> is 0 when the server closed the connection without one.</summary>
     public sealed record Response(int Status, string Headers, string Body);
 
     public static async Task<Response> SendAsync(Uri baseAddress, string method, string path, IEnumerable<string> headerLines, byte[]? body = null)
@@ -29,10 +30,17 @@ public static class RawHttp
             head.Append($"Content-Length: {body.Length}\r\n");
         }
         head.Append("\r\n");
-        await stream.WriteAsync(Encoding.Latin1.GetBytes(head.ToString()));
-        if (body is not null)
+        try
         {
-            await stream.WriteAsync(body);
+            await stream.WriteAsync(Encoding.Latin1.GetBytes(head.ToString()));
+            if (body is not null)
+            {
+                await stream.WriteAsync(body);
+            }
+        }
+        catch (IOException)
+        {
+            // The server may answer and close while a huge request is still being written (431 for oversized headers).
         }
 
         using var buffer = new MemoryStream();
@@ -47,7 +55,7 @@ public static class RawHttp
         var text = Encoding.UTF8.GetString(buffer.ToArray());
         var split = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
         var headers = split < 0 ? text : text[..split];
-        var status = int.Parse(headers.Split(' ', 3)[1], System.Globalization.CultureInfo.InvariantCulture);
+        var status = headers.StartsWith("HTTP/", StringComparison.Ordinal) ? int.Parse(headers.Split(' ', 3)[1], System.Globalization.CultureInfo.InvariantCulture) : 0;
         return new Response(status, headers, split < 0 ? "" : text[(split + 4)..]);
     }
 }

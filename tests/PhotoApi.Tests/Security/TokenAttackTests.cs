@@ -61,11 +61,13 @@ public sealed class TokenAttackTests(ApiFixture fixture)
             [.. lines, "Content-Type: application/json"], "{\"title\":\"written by an attacker\"}"u8.ToArray());
         foreach (var response in new[] { read, write })
         {
-            Assert.Equal((int)attack.Status, response.Status);
             if (attack.Status == HttpStatusCode.RequestHeaderFieldsTooLarge)
             {
-                continue; // Kestrel's own answer, before any middleware.
+                // Kestrel's own answer, before any middleware; for a huge request it may close before the client reads it.
+                Assert.True(response.Status is 431 or 0, $"expected 431 or a closed connection, got {response.Status}");
+                continue;
             }
+            Assert.Equal((int)attack.Status, response.Status);
             Assert.Contains("Content-Type: application/problem+json", response.Headers, StringComparison.OrdinalIgnoreCase);
             Assert.Contains($"error=\"{attack.Error}\"", response.Headers, StringComparison.Ordinal);
             Assert.Contains(attack.Description!, response.Body, StringComparison.Ordinal);
