@@ -1,4 +1,8 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using PhotoApi.Auth;
 using PhotoApi.Tests.Infrastructure;
 
 namespace PhotoApi.Tests.Auth;
@@ -6,8 +10,6 @@ namespace PhotoApi.Tests.Auth;
 /// <summary>An unsafe or unusable auth configuration stops the API at start-up with a message naming the setting.</summary>
 public sealed class AuthConfigurationTests
 {
-    private const string Database = "Host=127.0.0.1;Port=1;Database=unused";
-
     [Theory]
     [InlineData("Auth:ValidAlgorithms", "RS256,HS256", "'HS256' is not allowed")]
     [InlineData("Auth:ValidAlgorithms", "none", "'none' is not allowed")]
@@ -35,14 +37,6 @@ public sealed class AuthConfigurationTests
         var error = StartUpError("http://127.0.0.1:5001", new Dictionary<string, string?> { ["Auth:RequireHttpsMetadata"] = "true" });
 
         Assert.Contains("metadata must come over https", error, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void MissingAuthority_IsReportedByName()
-    {
-        var error = StartUpError("", new Dictionary<string, string?>());
-
-        Assert.Contains("Auth__Authority is required", error, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -77,23 +71,43 @@ public sealed class AuthConfigurationTests
         Assert.Contains("Auth__Issuers__1__Authority is required", error, StringComparison.Ordinal);
     }
 
-    private static string StartUpError(string? authority, Dictionary<string, string?> settings)
+    [Fact]
+    public async Task TheRealProcess_RefusesToStartWithoutAnAuthority_AndSaysWhichSettingIsMissing()
     {
-        settings["Database:MigrateOnStartup"] = "false";
-        using var api = new PhotoApiFactory(authority, Database, settings, kestrel: false);
-        var error = Assert.ThrowsAny<Exception>(() => api.StartServer());
-        var validation = Flatten(error).OfType<OptionsValidationException>().FirstOrDefault();
-        Assert.True(validation is not null, $"Start-up failed without naming the setting: {error}");
-        return validation.Message;
+        using var api = ApiProcess.Start(new Dictionary<string, string>
+        {
+            ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
+            ["ConnectionStrings__Photos"] = "Host=127.0.0.1;Port=1;Database=unused",
+            ["Database__MigrateOnStartup"] = "false",
+        });
+        var output = api.StandardOutput.ReadToEndAsync();
+        var errors = api.StandardError.ReadToEndAsync();
+
+        var exited = await Task.WhenAny(api.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(30))) is var _ && api.HasExited;
+        if (!exited)
+        {
+            api.Kill();
+        }
+
+        Assert.True(exited, "the API kept running without an authority");
+        Assert.NotEqual(0, api.ExitCode);
+        Assert.Contains("Auth__Authority is required", await output + await errors, StringComparison.Ordinal);
     }
 
-    private static IEnumerable<Exception> Flatten(Exception error)
+    /// <summary>
+    /// Runs the validation the host runs at start-up (ValidateOnStart registers it as the start-up validator) on the API's
+    /// real auth registrations. In-process rather than through WebApplicationFactory, whose deferred host can report an
+    /// ObjectDisposedException instead of the real error when start-up fails fast.
+    /// </summary>
+    private static string StartUpError(string? authority, Dictionary<string, string?> settings)
     {
-        yield return error;
-        var inner = error is AggregateException aggregate ? aggregate.InnerExceptions : error.InnerException is { } one ? [one] : [];
-        foreach (var child in inner.SelectMany(Flatten))
-        {
-            yield return child;
-        }
+        var builder = WebApplication.CreateSlimBuilder();
+        settings["Auth:Authority"] = authority;
+        settings.TryAdd("Auth:RequireHttpsMetadata", "false"); // as for a loopback development issuer
+        builder.Configuration.AddInMemoryCollection(settings.Where(s => s.Value is not null));
+        builder.AddPhotoApiAuth();
+        using var app = builder.Build();
+        var error = Assert.Throws<OptionsValidationException>(() => app.Services.GetRequiredService<IStartupValidator>().Validate());
+        return error.Message;
     }
 }

@@ -17,11 +17,7 @@ public sealed class PhotoApiFactory : WebApplicationFactory<Program>
 
     /// <param name="authority">The single trusted issuer, or null when <paramref name="settings"/> configure Auth:Issuers.</param>
     /// <param name="port">A fixed port (when another party, like an issuer's redirect URI, must know it in advance), or 0.</param>
-    /// <param name="kestrel">
-    /// False hosts the app in memory instead: only for start-up failure tests, because when a Kestrel-hosted app fails to
-    /// start, WebApplicationFactory can report an ObjectDisposedException instead of the real error.
-    /// </param>
-    public PhotoApiFactory(string? authority, string connectionString, IDictionary<string, string?>? settings = null, int port = 0, bool kestrel = true)
+    public PhotoApiFactory(string? authority, string connectionString, IDictionary<string, string?>? settings = null, int port = 0)
     {
         _settings = new Dictionary<string, string?>
         {
@@ -38,10 +34,7 @@ public sealed class PhotoApiFactory : WebApplicationFactory<Program>
         {
             _settings[key] = value;
         }
-        if (kestrel)
-        {
-            UseKestrel(port);
-        }
+        UseKestrel(port);
     }
 
     /// <summary>Where Kestrel listens (a random loopback port).</summary>

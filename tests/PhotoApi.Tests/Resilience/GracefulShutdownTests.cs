@@ -27,16 +27,15 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output) : IAsyncLife
         _database = await TestDatabase.CreateAsync();
         var port = FreePort();
         _baseAddress = new Uri($"http://127.0.0.1:{port}");
-        var dll = ApiAssemblyPath();
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(dll)!, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(dll);
-        start.Environment["ASPNETCORE_URLS"] = _baseAddress.ToString();
-        start.Environment["ConnectionStrings__Photos"] = _database.ConnectionString;
-        start.Environment["Auth__Authority"] = _issuer.Authority;
-        start.Environment["Auth__RequireHttpsMetadata"] = "false";
-        start.Environment["Limits__DrainTimeout"] = "00:00:20";
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
-        _api = Process.Start(start)!;
+        _api = ApiProcess.Start(new Dictionary<string, string>
+        {
+            ["ASPNETCORE_URLS"] = _baseAddress.ToString(),
+            ["ConnectionStrings__Photos"] = _database.ConnectionString,
+            ["Auth__Authority"] = _issuer.Authority,
+            ["Auth__RequireHttpsMetadata"] = "false",
+            ["Limits__DrainTimeout"] = "00:00:20",
+            ["Logging__LogLevel__Default"] = "Warning",
+        });
         _api.OutputDataReceived += (_, e) => { };
         _api.ErrorDataReceived += (_, e) => { };
         _api.BeginOutputReadLine();
@@ -139,18 +138,5 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output) : IAsyncLife
         using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();
         return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    // The API's own build output (the test project builds it as a dependency), in the configuration the tests run in.
-    private static string ApiAssemblyPath()
-    {
-        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "PhotoApi.sln")))
-        {
-            directory = directory.Parent;
-        }
-        var path = Path.Combine(directory!.FullName, "src", "PhotoApi", "bin", configuration, "net10.0", "PhotoApi.dll");
-        return File.Exists(path) ? path : throw new FileNotFoundException("Build src/PhotoApi first.", path);
     }
 }

@@ -1,0 +1,32 @@
+using System.Diagnostics;
+
+namespace PhotoApi.Tests.Infrastructure;
+
+/// <summary>The API as a real process (`dotnet PhotoApi.dll`), for what only a process shows: start-up refusal, signals.</summary>
+public static class ApiProcess
+{
+    /// <summary>Starts the API's own build output (built as a dependency of the tests, in their configuration).</summary>
+    public static Process Start(IDictionary<string, string> environment)
+    {
+        var dll = AssemblyPath();
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(dll)!, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(dll);
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+        return Process.Start(start)!;
+    }
+
+    private static string AssemblyPath()
+    {
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "PhotoApi.sln")))
+        {
+            directory = directory.Parent;
+        }
+        var path = Path.Combine(directory!.FullName, "src", "PhotoApi", "bin", configuration, "net10.0", "PhotoApi.dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException("Build src/PhotoApi first.", path);
+    }
+}
