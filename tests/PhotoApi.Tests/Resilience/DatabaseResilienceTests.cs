@@ -13,6 +13,7 @@ namespace PhotoApi.Tests.Resilience;
 /// owns. The API answers fast and clearly (503 + Retry-After), recovers by itself, and loses nothing it acknowledged.
 /// </summary>
 [Trait("Category", "Resilience")]
+[Collection(ResilienceCollection.Name)]
 public sealed class DatabaseResilienceTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private PostgresServer _server = null!;

@@ -12,6 +12,7 @@ namespace PhotoApi.Tests.Resilience;
 /// within its drain timeout.
 /// </summary>
 [Trait("Category", "Resilience")]
+[Collection(ResilienceCollection.Name)]
 public sealed class GracefulShutdownTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int PhotoBytes = 20 * 1024 * 1024;

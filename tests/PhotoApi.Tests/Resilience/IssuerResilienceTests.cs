@@ -10,6 +10,7 @@ namespace PhotoApi.Tests.Resilience;
 /// listening (connection refused) or accepts connections and never answers.
 /// </summary>
 [Trait("Category", "Resilience")]
+[Collection(ResilienceCollection.Name)]
 public sealed class IssuerResilienceTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly Dictionary<string, string?> FastKeySettings = new()
