@@ -66,6 +66,18 @@ public sealed class DevIssuerTrustTests : IAsyncLifetime
         Assert.Equal("photos.write", HttpAssert.BearerChallenge(write)["scope"]);
     }
 
+    [Fact]
+    public async Task MetadataAddress_CanPointAtTheRfc8414AuthorizationServerMetadata()
+    {
+        await using var api = new PhotoApiFactory(_issuer.BaseAddress.AbsoluteUri, _database.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Auth:MetadataAddress"] = new Uri(_issuer.BaseAddress, ".well-known/oauth-authorization-server").AbsoluteUri,
+        });
+        var token = await ClientCredentialsAsync("photo-admin-job", "photo-admin-job-secret");
+
+        Assert.Equal(HttpStatusCode.OK, (await api.WithToken(token).GetAsync("/v1/admin/usage")).StatusCode);
+    }
+
     private async Task<string> ClientCredentialsAsync(string clientId, string secret)
     {
         var response = await _issuerClient.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
