@@ -93,6 +93,4 @@ public sealed class StepUpOptions
 
     /// <summary>Destructive operations need one of these <c>acr</c> values; empty = any.</summary>
     public string[] AcrValues { get; set; } = [];
-
-    public bool Enabled => MaxAge is not null || AcrValues.Length > 0;
 }

@@ -36,7 +36,7 @@ public sealed class IssuerKeys
 }
 
 /// <summary>
-/// Fetches and caches one issuer's discovery document and JWKS: periodically in the background, at once on an unknown
+/// Fetches and caches one issuer's discovery document and JWKS: periodically (driven by <see cref="IssuerKeysRefresher"/>), at once on an unknown
 /// <c>kid</c> (the request that meets a rotated key waits for the fetch and succeeds), never more than once per
 /// <see cref="AuthOptions.KeyRefreshMinInterval"/> on demand, one fetch at a time, each bounded by <see cref="AuthOptions.MetadataTimeout"/>.
 /// Hand-written around IdentityModel's retriever because IdentityModel's ConfigurationManager refreshes in the background
@@ -68,27 +68,9 @@ public sealed class IssuerKeySource
     /// <summary>The keys last fetched successfully, or null when none could be fetched yet.</summary>
     public IssuerKeys? Current => _current;
 
-    /// <summary>Why the last fetch failed, for readiness; null after a success.</summary>
-    public string? LastError { get; private set; }
-
-    /// <summary>Counts fetch attempts (for tests and metrics).</summary>
-    public int FetchCount => _fetchCount;
-    private int _fetchCount;
-
-    /// <summary>The current keys; starts a background refresh when they are older than the refresh interval.</summary>
-    public ValueTask<IssuerKeys?> GetAsync()
-    {
-        var current = _current;
-        if (current is null)
-        {
-            return new ValueTask<IssuerKeys?>(RefreshAsync());
-        }
-        if (_time.GetUtcNow() - current.FetchedAt > _options.KeyRefreshInterval)
-        {
-            _ = RefreshAsync();
-        }
-        return new ValueTask<IssuerKeys?>(current);
-    }
+    /// <summary>The current keys, or a (rate-limited) fetch when there are none yet. <see cref="IssuerKeysRefresher"/> keeps them fresh.</summary>
+    public ValueTask<IssuerKeys?> GetAsync() =>
+        _current is { } current ? new ValueTask<IssuerKeys?>(current) : new ValueTask<IssuerKeys?>(RefreshAsync());
 
     /// <summary>Fetches now unless a fetch is running (then waits for it) or one ran within the minimum interval (then returns the current keys).</summary>
     public Task<IssuerKeys?> RefreshAsync() => Start(respectMinInterval: true);
@@ -118,7 +100,6 @@ public sealed class IssuerKeySource
     {
         // Never run synchronously inside Start's lock: the finally below must clear the task Start stored.
         await Task.Yield();
-        Interlocked.Increment(ref _fetchCount);
         try
         {
             using var timeout = new CancellationTokenSource(_options.MetadataTimeout);
@@ -141,7 +122,6 @@ public sealed class IssuerKeySource
             var fetched = new IssuerKeys(document.Issuer, keys, CreateParameters(document.Issuer, keys), _time.GetUtcNow());
             var previous = _current;
             _current = fetched;
-            LastError = null;
             AuthMetrics.KeyFetches.Add(1, new KeyValuePair<string, object?>("issuer", _issuer.Issuer), new KeyValuePair<string, object?>("outcome", "success"));
             if (previous is null || !previous.KeysById.Keys.Order().SequenceEqual(fetched.KeysById.Keys.Order()))
             {
@@ -151,10 +131,10 @@ public sealed class IssuerKeySource
         }
         catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException or InvalidOperationException or ArgumentException or System.Text.Json.JsonException)
         {
-            LastError = e is OperationCanceledException ? "timed out" : e.Message;
+            var reason = e is OperationCanceledException ? "timed out" : e.Message;
             AuthMetrics.KeyFetches.Add(1, new KeyValuePair<string, object?>("issuer", _issuer.Issuer), new KeyValuePair<string, object?>("outcome", "failure"));
             _logger.LogWarning("Could not fetch signing keys of {Issuer} from {MetadataAddress}: {Reason}. Keeping {KeyCount} cached key(s).",
-                _issuer.Issuer, _issuer.MetadataAddress, LastError, _current?.Keys.Count ?? 0);
+                _issuer.Issuer, _issuer.MetadataAddress, reason, _current?.Keys.Count ?? 0);
             return _current;
         }
         finally

@@ -11,14 +11,6 @@ public static class Scopes
 
     public static readonly IReadOnlyList<string> All = [PhotosRead, PhotosWrite, PhotosAdmin];
 
-    /// <summary>What each scope lets a client do, in the words a user would use.</summary>
-    public static readonly IReadOnlyDictionary<string, string> Descriptions = new Dictionary<string, string>
-    {
-        [PhotosRead] = "View your photos and albums",
-        [PhotosWrite] = "Add, change and delete your photos and albums",
-        [PhotosAdmin] = "Read usage totals across all users (service accounts)",
-    };
-
     /// <summary>The name of the policy that requires <paramref name="scope"/>.</summary>
     public static string Policy(string scope) => $"scope:{scope}";
 }

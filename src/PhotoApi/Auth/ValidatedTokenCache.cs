@@ -48,10 +48,6 @@ public sealed class ValidatedTokenCache
         _time = time;
     }
 
-    public bool Enabled => _options.Enabled;
-
-    public int Count => Volatile.Read(ref _count);
-
     /// <summary>The cached validation of exactly this token, if it is still valid.</summary>
     public bool TryGet(string token, out ValidatedToken entry)
     {

@@ -22,9 +22,9 @@ public static class HealthApi
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder routes)
     {
         routes.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync })
-            .AllowAnonymous().WithMetadata(new ExcludeFromRateLimits());
+            .AllowAnonymous().DisableRateLimiting();
         routes.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(Ready), ResponseWriter = WriteAsync })
-            .AllowAnonymous().WithMetadata(new ExcludeFromRateLimits());
+            .AllowAnonymous().DisableRateLimiting();
         return routes;
     }
 
@@ -37,6 +37,3 @@ public static class HealthApi
             Http.PhotoApiJsonContext.Default.HealthReportResponse);
     }
 }
-
-/// <summary>Marks endpoints that rate limiting must never throttle (orchestrators poll them).</summary>
-public sealed record ExcludeFromRateLimits;

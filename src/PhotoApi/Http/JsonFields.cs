@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
 
 namespace PhotoApi.Http;
@@ -42,11 +41,7 @@ public sealed class JsonFields
         {
             return (null, TooLarge());
         }
-        var sizeFeature = request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>();
-        if (sizeFeature is { IsReadOnly: false })
-        {
-            sizeFeature.MaxRequestBodySize = MaxBodyBytes;
-        }
+        request.HttpContext.LimitBodySize(MaxBodyBytes);
 
         try
         {

@@ -54,7 +54,8 @@ public static class RateLimits
 
     private static RateLimitPartition<string> Partition(HttpContext http, RateLimitOptions settings)
     {
-        if (!settings.Enabled || http.GetEndpoint()?.Metadata.GetMetadata<Health.ExcludeFromRateLimits>() is not null)
+        // Endpoints orchestrators poll (health) opt out with DisableRateLimiting(), which the middleware honours itself.
+        if (!settings.Enabled)
         {
             return RateLimitPartition.GetNoLimiter("unlimited");
         }
