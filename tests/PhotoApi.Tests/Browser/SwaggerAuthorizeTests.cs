@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.Playwright;
 using PhotoApi.Tests.Infrastructure;
@@ -26,7 +25,7 @@ public sealed class SwaggerAuthorizeTests(ITestOutputHelper output) : IAsyncLife
     public async Task InitializeAsync()
     {
         // The issuer must know Swagger UI's redirect URI and origin before the API exists, so the API's port is chosen first.
-        var apiPort = FreePort();
+        var apiPort = FreePort.Next();
         _apiOrigin = $"http://127.0.0.1:{apiPort}";
         _issuer = new DevIssuerHost(new Dictionary<string, string?>
         {
@@ -117,12 +116,5 @@ public sealed class SwaggerAuthorizeTests(ITestOutputHelper output) : IAsyncLife
         // oauth2-redirect.html hands the code (or the error) back to Swagger UI and closes the window.
         await closed.Task.WaitAsync(TimeSpan.FromSeconds(15));
         return page;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace PhotoApi.Tests.Infrastructure;
 
@@ -27,7 +25,7 @@ public sealed class PostgresServer : IAsyncDisposable
 
     public static async Task<PostgresServer> StartAsync()
     {
-        var server = new PostgresServer(FindScript(), Path.Combine(Path.GetTempPath(), $"photoapi-pg-{Guid.NewGuid():N}"), FreePort());
+        var server = new PostgresServer(FindScript(), Path.Combine(Path.GetTempPath(), $"photoapi-pg-{Guid.NewGuid():N}"), FreePort.Next());
         await server.StartAgainAsync();
         return server;
     }
@@ -71,12 +69,6 @@ public sealed class PostgresServer : IAsyncDisposable
         return output;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static string FindScript()
     {

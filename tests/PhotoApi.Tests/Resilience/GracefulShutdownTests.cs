@@ -26,7 +26,7 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output) : IAsyncLife
     {
         _issuer = await TestIssuer.StartAsync();
         _database = await TestDatabase.CreateAsync();
-        var port = FreePort();
+        var port = FreePort.Next();
         _baseAddress = new Uri($"http://127.0.0.1:{port}");
         _api = ApiProcess.Start(new Dictionary<string, string>
         {
@@ -132,12 +132,5 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output) : IAsyncLife
         output.WriteLine($"Exited {signalled.Elapsed.TotalMilliseconds:0} ms after SIGTERM with code {(exited ? _api.ExitCode : -1)}; download finished after the signal.");
         Assert.True(exited, "the API did not exit within its 20 s drain timeout");
         Assert.Equal(0, _api.ExitCode);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
