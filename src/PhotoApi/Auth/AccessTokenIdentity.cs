@@ -15,7 +15,7 @@ public sealed class AccessTokenIdentity : ClaimsIdentity
         TrustedIssuer issuer,
         string? subject,
         string? clientId,
-        bool isUser,
+        CallerKind kind,
         FrozenSet<string> scopes,
         DateTime expiresUtc,
         DateTimeOffset? authTime,
@@ -26,10 +26,15 @@ public sealed class AccessTokenIdentity : ClaimsIdentity
     {
         Issuer = issuer;
         IssuerIdentifier = FindFirst("iss")?.Value ?? issuer.Issuer;
-        CallerKey = isUser ? $"user|{IssuerIdentifier}|{subject}" : $"app|{IssuerIdentifier}|{clientId ?? subject}";
+        CallerKey = kind switch
+        {
+            CallerKind.User => $"user|{IssuerIdentifier}|{subject}",
+            CallerKind.App => $"app|{IssuerIdentifier}|{clientId ?? subject}",
+            _ => $"unknown|{IssuerIdentifier}|{clientId}|{subject}",
+        };
         Subject = subject;
         ClientId = clientId;
-        IsUser = isUser;
+        Kind = kind;
         Scopes = scopes;
         ExpiresUtc = expiresUtc;
         AuthTime = authTime;
@@ -52,8 +57,11 @@ public sealed class AccessTokenIdentity : ClaimsIdentity
 
     public string? ClientId { get; }
 
-    /// <summary>True when a user delegated this token; false for client-credentials (app) tokens.</summary>
-    public bool IsUser { get; }
+    /// <summary>User-delegated, an application's own (client credentials), or neither (refused everywhere).</summary>
+    public CallerKind Kind { get; }
+
+    /// <summary>True when the token proves a user delegated it.</summary>
+    public bool IsUser => Kind == CallerKind.User;
 
     public FrozenSet<string> Scopes { get; }
 

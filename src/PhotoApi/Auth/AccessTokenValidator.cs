@@ -17,15 +17,17 @@ public sealed class AccessTokenValidator : TokenHandler
     private readonly TrustedIssuers _issuers;
     private readonly ValidatedTokenCache _cache;
     private readonly AuthOptions _options;
+    private readonly TimeProvider _time;
     private readonly ILogger<AccessTokenValidator> _logger;
     private readonly JsonWebTokenHandler _handler;
     private readonly FrozenSet<string> _algorithms;
 
-    public AccessTokenValidator(TrustedIssuers issuers, ValidatedTokenCache cache, IOptions<AuthOptions> options, ILogger<AccessTokenValidator> logger)
+    public AccessTokenValidator(TrustedIssuers issuers, ValidatedTokenCache cache, IOptions<AuthOptions> options, TimeProvider time, ILogger<AccessTokenValidator> logger)
     {
         _issuers = issuers;
         _cache = cache;
         _options = options.Value;
+        _time = time;
         _logger = logger;
         _algorithms = _options.ValidAlgorithms.ToFrozenSet(StringComparer.Ordinal);
         _handler = new JsonWebTokenHandler { MapInboundClaims = false, MaximumTokenSizeInBytes = _options.MaxTokenLength };
@@ -70,16 +72,20 @@ public sealed class AccessTokenValidator : TokenHandler
             return Reject(TokenRejection.AlgorithmNotAllowed);
         }
 
-        // RFC 7515 §5.2 / RFC 7519 §4: parsers must reject duplicate member names or take the last; we reject.
-        if (HasDuplicateMembers(jwt.EncodedHeader) || HasDuplicateMembers(jwt.EncodedPayload))
+        // Strict JOSE/JWT (crit, b64, JSON types, duplicates, iat in the future): what IdentityModel lets through.
+        if (JoseRules.Check(jwt.EncodedHeader, jwt.EncodedPayload, _time.GetUtcNow(), _options.ClockSkew) is { } broken)
         {
-            return Reject(TokenRejection.DuplicateClaims);
+            return Reject(broken);
         }
 
         var issuer = _issuers.Find(issuerClaim);
         if (issuer is null)
         {
             return Reject(TokenRejection.UntrustedIssuer);
+        }
+        if (issuer.RequireAccessTokenType && !JoseRules.IsAccessTokenType(jwt.Typ))
+        {
+            return Reject(TokenRejection.WrongType);
         }
 
         var keys = await issuer.Keys.GetAsync();
@@ -94,28 +100,53 @@ public sealed class AccessTokenValidator : TokenHandler
             return Reject(TokenRejection.UntrustedIssuer);
         }
 
-        if (!string.IsNullOrEmpty(jwt.Kid) && !keys.KeysById.ContainsKey(jwt.Kid))
+        var keyId = string.IsNullOrEmpty(jwt.Kid) ? null : jwt.Kid;
+        if (keyId is not null && !keys.HasKeyId(keyId))
         {
-            // A kid we have not seen: the issuer may have rotated. Fetch once (rate-limited, bounded) and decide on the result.
-            keys = await issuer.Keys.RefreshAsync() ?? keys;
-            if (!keys.KeysById.ContainsKey(jwt.Kid))
+            // A kid we have not seen: the issuer may have rotated. Fetch (limited per kid and overall) and decide on the result.
+            keys = await issuer.Keys.RefreshForUnknownKeyAsync(keyId) ?? keys;
+            if (!keys.HasKeyId(keyId))
             {
                 return Reject(TokenRejection.UnknownSigningKey);
             }
         }
+        if (keyId is not null && !keys.Candidates(keyId, jwt.Alg).Any())
+        {
+            return Reject(TokenRejection.KeyAlgorithmMismatch);
+        }
 
         var result = await _handler.ValidateTokenAsync(jwt, keys.Parameters);
+        if (!result.IsValid && keyId is null && result.Exception is SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException)
+        {
+            // No kid and no cached key verifies it: the issuer may have rotated. The same limited refresh as for an unknown kid.
+            if (await issuer.Keys.RefreshForUnknownKeyAsync(null) is { } refreshed && !ReferenceEquals(refreshed, keys))
+            {
+                keys = refreshed;
+                result = await _handler.ValidateTokenAsync(jwt, keys.Parameters);
+            }
+        }
         if (!result.IsValid)
         {
-            return Reject(TokenRejection.From(result.Exception));
+            return Reject(keyId is null && result.Exception is SecurityTokenSignatureKeyNotFoundException ? TokenRejection.UnknownSigningKey : TokenRejection.From(result.Exception));
         }
-        if (issuer.Profile.CheckClaims(jwt, issuer) is { } rejection)
+        if (keys.Find(jwt.SigningKey) is not { } signingKey)
+        {
+            return Reject(TokenRejection.Invalid);
+        }
+        // RFC 7519 §4.1.3 compares audiences as case-sensitive strings; IdentityModel also accepts them with a trailing slash.
+        if (issuer.Profile.Audience == AudienceSource.Aud && !jwt.Audiences.Contains(issuer.Audience, StringComparer.Ordinal))
+        {
+            return Reject(TokenRejection.WrongAudience);
+        }
+
+        var claims = new ClaimReader(result.ClaimsIdentity.Claims.ToList());
+        if (issuer.Profile.CheckClaims(jwt, claims, issuer) is { } rejection)
         {
             return Reject(rejection);
         }
 
-        var identity = issuer.Profile.CreateIdentity(jwt, result.ClaimsIdentity, issuer);
-        var validated = new ValidatedToken(identity, jwt, jwt.Kid, jwt.SigningKey, ApproximateBytes: (token.Length * 4) + 2048);
+        var identity = issuer.Profile.CreateIdentity(jwt, claims, issuer);
+        var validated = new ValidatedToken(identity, jwt, signingKey, ApproximateBytes: (token.Length * 4) + 2048);
         _cache.Add(token, validated);
         return await validated.Result;
     }
@@ -125,18 +156,5 @@ public sealed class AccessTokenValidator : TokenHandler
         _logger.LogDebug("Access token refused: {Reason}", rejection.Code);
         AuthMetrics.TokenRejections.Add(1, new KeyValuePair<string, object?>("reason", rejection.Code));
         return new TokenValidationResult { IsValid = false, Exception = new AccessTokenRejectedException(rejection) };
-    }
-
-    private static bool HasDuplicateMembers(string encodedSegment)
-    {
-        try
-        {
-            using var _ = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(encodedSegment), new JsonDocumentOptions { AllowDuplicateProperties = false });
-            return false;
-        }
-        catch (Exception e) when (e is JsonException or FormatException or ArgumentException)
-        {
-            return true;
-        }
     }
 }

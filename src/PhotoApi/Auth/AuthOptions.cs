@@ -35,14 +35,23 @@ public sealed class AuthOptions
     /// <summary>Tolerance for <c>exp</c>/<c>nbf</c>; ASP.NET's default of 5 minutes is too lax.</summary>
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Accept only RFC 9068 access tokens (<c>typ: at+jwt</c>).</summary>
-    public bool RequireAccessTokenType { get; set; }
+    /// <summary>Accept only RFC 9068 access tokens (<c>typ: at+jwt</c>); unset: the profile decides (generic: required).</summary>
+    public bool? RequireAccessTokenType { get; set; }
+
+    /// <summary>Single-issuer form: a user token's scope counts only if the user also holds it as an entitlement.</summary>
+    public bool RequireEntitlement { get; set; }
 
     /// <summary>How often signing keys are re-read even when nothing asks for it.</summary>
     public TimeSpan KeyRefreshInterval { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>The least time between two on-demand key fetches (unknown <c>kid</c>, failed fetch), so a flood of bad tokens cannot hammer the issuer.</summary>
+    /// <summary>A <c>kid</c> looked up on demand and not found is not looked up again for this long (per <c>kid</c>).</summary>
     public TimeSpan KeyRefreshMinInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The least time between any two on-demand key fetches, whatever the <c>kid</c>: the cap on what junk tokens can make the API fetch.</summary>
+    public TimeSpan KeyRefreshGlobalMinInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long keys fetched last stay trusted while the issuer cannot be reached; after that tokens get 503 until a fetch succeeds.</summary>
+    public TimeSpan KeyMaxAge { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>Upper bound for one discovery + JWKS fetch, and so for how long a request can wait on one.</summary>
     public TimeSpan MetadataTimeout { get; set; } = TimeSpan.FromSeconds(3);
@@ -77,6 +86,12 @@ public sealed class IssuerOptions
     public string Profile { get; set; } = TokenProfiles.Generic;
 
     public Dictionary<string, string> ScopeMap { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Accept only <c>typ: at+jwt</c> from this issuer; unset: <c>Auth__RequireAccessTokenType</c>, else the profile's default.</summary>
+    public bool? RequireAccessTokenType { get; set; }
+
+    /// <summary>A user token's scope counts only if the user also holds it as an entitlement (the profile's entitlement claim): grant AND entitlement.</summary>
+    public bool RequireEntitlement { get; set; }
 }
 
 public sealed class TokenCacheOptions
@@ -84,6 +99,9 @@ public sealed class TokenCacheOptions
     public bool Enabled { get; set; } = true;
     public int MaxEntries { get; set; } = 10_000;
     public long MaxBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>An entry lives at most this long (and never past the token's <c>exp</c>), then the token is validated again.</summary>
+    public TimeSpan MaxLifetime { get; set; } = TimeSpan.FromMinutes(5);
 }
 
 public sealed class StepUpOptions

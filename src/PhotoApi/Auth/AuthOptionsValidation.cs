@@ -19,6 +19,8 @@ public sealed class AuthOptionsValidation : IValidateOptions<AuthOptions>
                 Audience = options.Audience,
                 Profile = options.Profile,
                 ScopeMap = options.ScopeMap,
+                RequireAccessTokenType = options.RequireAccessTokenType,
+                RequireEntitlement = options.RequireEntitlement,
             }];
 
     public ValidateOptionsResult Validate(string? name, AuthOptions options)
@@ -58,9 +60,13 @@ public sealed class AuthOptionsValidation : IValidateOptions<AuthOptions>
             {
                 errors.Add($"{key}Issuer must be an absolute URL.");
             }
-            if (!TokenProfiles.All.ContainsKey(issuer.Profile))
+            if (!TokenProfiles.All.TryGetValue(issuer.Profile, out var profile))
             {
                 errors.Add($"{key}Profile '{issuer.Profile}' is unknown; use one of: {string.Join(", ", TokenProfiles.All.Keys.Order())}.");
+            }
+            else if (issuer.RequireEntitlement && profile.Entitlements.Length == 0)
+            {
+                errors.Add($"{key}RequireEntitlement: the {profile.Name} profile has no entitlement claim to require.");
             }
             foreach (var (from, to) in issuer.ScopeMap)
             {
@@ -98,6 +104,14 @@ public sealed class AuthOptionsValidation : IValidateOptions<AuthOptions>
         {
             errors.Add("Auth__KeyRefreshInterval must not be shorter than Auth__KeyRefreshMinInterval.");
         }
+        if (options.KeyRefreshGlobalMinInterval < TimeSpan.FromMilliseconds(100) || options.KeyRefreshGlobalMinInterval > options.KeyRefreshMinInterval)
+        {
+            errors.Add("Auth__KeyRefreshGlobalMinInterval must be at least 00:00:00.1 and not longer than Auth__KeyRefreshMinInterval.");
+        }
+        if (options.KeyMaxAge < options.KeyRefreshInterval)
+        {
+            errors.Add("Auth__KeyMaxAge must not be shorter than Auth__KeyRefreshInterval (keys would expire between two scheduled refreshes).");
+        }
         if (options.MetadataTimeout <= TimeSpan.Zero || options.MetadataTimeout > TimeSpan.FromMinutes(1))
         {
             errors.Add("Auth__MetadataTimeout must be between 0 and 1 minute.");
@@ -117,6 +131,10 @@ public sealed class AuthOptionsValidation : IValidateOptions<AuthOptions>
         if (options.TokenCache.MaxEntries < 1 || options.TokenCache.MaxBytes < 1024)
         {
             errors.Add("Auth__TokenCache__MaxEntries must be at least 1 and Auth__TokenCache__MaxBytes at least 1024.");
+        }
+        if (options.TokenCache.MaxLifetime <= TimeSpan.Zero || options.TokenCache.MaxLifetime > TimeSpan.FromHours(1))
+        {
+            errors.Add("Auth__TokenCache__MaxLifetime must be between 0 and 1 hour.");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -134,6 +134,10 @@ public static class BearerChallenge
         WriteProblemAsync(http, StatusCodes.Status403Forbidden, "Forbidden",
             "This endpoint acts on a user's data and needs a user-delegated access token; this token was issued to an application with no user (client credentials).");
 
+    internal static Task WriteUnknownCallerAsync(HttpContext http) =>
+        WriteProblemAsync(http, StatusCodes.Status403Forbidden, "Forbidden",
+            "The access token shows neither a user who delegated it nor an application acting on its own, by the rules of its issuer's profile; it is not accepted.");
+
     private static string Header(params (string Name, string Value)[] parameters)
     {
         var header = new StringBuilder("Bearer");
@@ -159,6 +163,12 @@ public sealed class BearerAuthorizationResultHandler : IAuthorizationMiddlewareR
         if (authorizeResult.Forbidden && authorizeResult.AuthorizationFailure is { } failure)
         {
             var failed = failure.FailedRequirements.ToList();
+            // Neither a user nor an app by the profile's own evidence: refused everywhere, never taken for a user.
+            if (context.User.Identity is AccessTokenIdentity { Kind: CallerKind.Unknown })
+            {
+                await BearerChallenge.WriteUnknownCallerAsync(context);
+                return;
+            }
             // An app token on a user endpoint is refused for being an app token, whatever its scopes.
             if (failed.OfType<UserTokenRequirement>().Any())
             {

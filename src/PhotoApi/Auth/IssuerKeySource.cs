@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
@@ -5,46 +6,151 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace PhotoApi.Auth;
 
-/// <summary>What one issuer published at one moment: its issuer identifier, its signing keys, and how to validate with them.</summary>
+/// <summary>A published key PhotoApi verifies with: the JWK, its RFC 7638 thumbprint, and the algorithms it may verify.</summary>
+public sealed class TrustedKey
+{
+    internal TrustedKey(JsonWebKey key, string thumbprint, FrozenSet<string> algorithms)
+    {
+        Key = key;
+        Thumbprint = thumbprint;
+        Algorithms = algorithms;
+    }
+
+    public JsonWebKey Key { get; }
+
+    /// <summary>RFC 7638 SHA-256 thumbprint, base64url: what a cached validation is bound to.</summary>
+    public string Thumbprint { get; }
+
+    /// <summary>RFC 8725 §3.1: the algorithms this key may be used with (its JWK <c>alg</c>, else what its type and curve allow).</summary>
+    public FrozenSet<string> Algorithms { get; }
+
+    /// <summary>
+    /// Why a JWK cannot verify any allowed algorithm, or null with the key when it can. RFC 7517 §4.2 (<c>use</c>), §4.3
+    /// (<c>key_ops</c>), §4.4 (<c>alg</c>); RFC 7518 §3.3 (RSA at least 2048 bits), §3.4 (the curve fixes the ES algorithm).
+    /// </summary>
+    internal static string? TryCreate(JsonWebKey jwk, IReadOnlyCollection<string> allowed, out TrustedKey? key)
+    {
+        key = null;
+        if (jwk.Use is { Length: > 0 } use && use != JsonWebKeyUseNames.Sig)
+        {
+            return $"use is '{use}', not 'sig'";
+        }
+        if (jwk.KeyOps.Count > 0 && !jwk.KeyOps.Contains("verify"))
+        {
+            return "key_ops does not include 'verify'";
+        }
+        IEnumerable<string> byType;
+        switch (jwk.Kty)
+        {
+            case JsonWebAlgorithmsKeyTypes.RSA:
+                if (string.IsNullOrEmpty(jwk.N) || string.IsNullOrEmpty(jwk.E))
+                {
+                    return "RSA key without n and e";
+                }
+                if (ModulusBits(jwk.N) < 2048)
+                {
+                    return "RSA key shorter than 2048 bits";
+                }
+                byType = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"];
+                break;
+            case JsonWebAlgorithmsKeyTypes.EllipticCurve:
+                string? algorithm = jwk.Crv switch { "P-256" => "ES256", "P-384" => "ES384", "P-521" => "ES512", _ => null };
+                if (algorithm is null || string.IsNullOrEmpty(jwk.X) || string.IsNullOrEmpty(jwk.Y))
+                {
+                    return "EC key without a supported curve, x and y";
+                }
+                byType = [algorithm];
+                break;
+            default:
+                return $"key type '{jwk.Kty}' is not an allowed signature key type";
+        }
+        var algorithms = byType.Where(a => allowed.Contains(a) && (string.IsNullOrEmpty(jwk.Alg) || jwk.Alg == a)).ToFrozenSet(StringComparer.Ordinal);
+        if (algorithms.Count == 0)
+        {
+            return string.IsNullOrEmpty(jwk.Alg) ? "no allowed algorithm fits the key" : $"its alg '{jwk.Alg}' is not allowed for its type or curve";
+        }
+        if (!jwk.CanComputeJwkThumbprint())
+        {
+            return "no RFC 7638 thumbprint can be computed";
+        }
+        key = new TrustedKey(jwk, Base64UrlEncoder.Encode(jwk.ComputeJwkThumbprint()), algorithms);
+        return null;
+    }
+
+    private static int ModulusBits(string n)
+    {
+        try
+        {
+            var bytes = Base64UrlEncoder.DecodeBytes(n).AsSpan();
+            while (bytes.Length > 0 && bytes[0] == 0)
+            {
+                bytes = bytes[1..];
+            }
+            return bytes.Length == 0 ? 0 : ((bytes.Length - 1) * 8) + (32 - System.Numerics.BitOperations.LeadingZeroCount((uint)bytes[0]));
+        }
+        catch (FormatException)
+        {
+            return 0;
+        }
+    }
+}
+
+/// <summary>What one issuer published at one moment: its issuer identifier, the keys PhotoApi verifies with, and how.</summary>
 public sealed class IssuerKeys
 {
-    internal IssuerKeys(string issuer, IReadOnlyList<SecurityKey> keys, TokenValidationParameters parameters, DateTimeOffset fetchedAt)
+    private readonly FrozenDictionary<string, TrustedKey[]> _byId;
+    private readonly FrozenSet<string> _thumbprints;
+
+    internal IssuerKeys(string issuer, IReadOnlyList<TrustedKey> keys, Func<IssuerKeys, TokenValidationParameters> parameters, DateTimeOffset fetchedAt)
     {
         Issuer = issuer;
         Keys = keys;
-        Parameters = parameters;
         FetchedAt = fetchedAt;
-        KeysById = keys.Where(k => !string.IsNullOrEmpty(k.KeyId))
-            .DistinctBy(k => k.KeyId)
-            .ToFrozenDictionary(k => k.KeyId, StringComparer.Ordinal);
+        _byId = keys.Where(k => !string.IsNullOrEmpty(k.Key.Kid)).GroupBy(k => k.Key.Kid, StringComparer.Ordinal)
+            .ToFrozenDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
+        _thumbprints = keys.Select(k => k.Thumbprint).ToFrozenSet(StringComparer.Ordinal);
+        Parameters = parameters(this);
     }
 
     /// <summary>The exact <c>issuer</c> of the discovery document; tokens must carry exactly this <c>iss</c>.</summary>
     public string Issuer { get; }
 
-    public IReadOnlyList<SecurityKey> Keys { get; }
-
-    public FrozenDictionary<string, SecurityKey> KeysById { get; }
+    /// <summary>The usable keys; empty when the issuer published none (then no token is accepted: fail closed).</summary>
+    public IReadOnlyList<TrustedKey> Keys { get; }
 
     public TokenValidationParameters Parameters { get; }
 
+    /// <summary>When this set was fetched; it is trusted for at most <see cref="AuthOptions.KeyMaxAge"/> after that.</summary>
     public DateTimeOffset FetchedAt { get; }
 
-    /// <summary>Whether the key that signed a token is still published (by <c>kid</c>, or by identity when there is none).</summary>
-    public bool Publishes(string? keyId, SecurityKey? key) =>
-        !string.IsNullOrEmpty(keyId) ? KeysById.ContainsKey(keyId) : key is not null && Keys.Contains(key);
+    public bool HasKeyId(string keyId) => _byId.ContainsKey(keyId);
+
+    /// <summary>Whether exactly this key material (by RFC 7638 thumbprint) is still published.</summary>
+    public bool Publishes(string thumbprint) => _thumbprints.Contains(thumbprint);
+
+    /// <summary>The keys that may verify a token with this <c>kid</c> (any, when it has none) and this algorithm.</summary>
+    public IEnumerable<TrustedKey> Candidates(string? keyId, string algorithm) =>
+        (string.IsNullOrEmpty(keyId) ? Keys : _byId.GetValueOrDefault(keyId) ?? []).Where(k => k.Algorithms.Contains(algorithm));
+
+    /// <summary>The trusted key behind the <see cref="SecurityKey"/> IdentityModel verified with.</summary>
+    public TrustedKey? Find(SecurityKey? key) => Keys.FirstOrDefault(k => ReferenceEquals(k.Key, key));
 }
 
 /// <summary>
-/// Fetches and caches one issuer's discovery document and JWKS: periodically (driven by <see cref="IssuerKeysRefresher"/>), at once on an unknown
-/// <c>kid</c> (the request that meets a rotated key waits for the fetch and succeeds), never more than once per
-/// <see cref="AuthOptions.KeyRefreshMinInterval"/> on demand, one fetch at a time, each bounded by <see cref="AuthOptions.MetadataTimeout"/>.
-/// Hand-written around IdentityModel's retriever because IdentityModel's ConfigurationManager refreshes in the background
-/// after RequestRefresh, so the first request signed with a new key would still fail; parsing stays IdentityModel's.
+/// Fetches and caches one issuer's discovery document and JWKS. Scheduled fetches (<see cref="IssuerKeysRefresher"/>: start-up
+/// warm-up, then every <see cref="AuthOptions.KeyRefreshInterval"/>) never use up the on-demand allowance. On-demand fetches
+/// (a token with an unknown <c>kid</c>, or without <c>kid</c> and no key verifying it) are waited for, so a rotated key works on
+/// first sight; each <c>kid</c> is looked up at most once per <see cref="AuthOptions.KeyRefreshMinInterval"/>, and all on-demand
+/// fetches together at most once per <see cref="AuthOptions.KeyRefreshGlobalMinInterval"/>, so junk <c>kid</c>s can delay a
+/// genuine rotation by that much at most. One fetch at a time, each bounded by <see cref="AuthOptions.MetadataTimeout"/>.
+/// Hand-written around IdentityModel's retriever because its ConfigurationManager refreshes in the background after
+/// RequestRefresh (the first request with a new key would fail); parsing stays IdentityModel's.
 /// </summary>
 public sealed class IssuerKeySource
 {
     public const string HttpClientName = "issuer-metadata";
+    private const string NoKeyId = "";
+    private const int MaxRememberedKeyIds = 1024;
 
     private readonly TrustedIssuer _issuer;
     private readonly HttpClient _http;
@@ -52,9 +158,11 @@ public sealed class IssuerKeySource
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _lookedUp = new(StringComparer.Ordinal);
     private Task<IssuerKeys?>? _inflight;
-    private DateTimeOffset _lastAttempt = DateTimeOffset.MinValue;
+    private DateTimeOffset _lastOnDemand = DateTimeOffset.MinValue;
     private volatile IssuerKeys? _current;
+    private int _expiredLogged;
 
     internal IssuerKeySource(TrustedIssuer issuer, HttpClient http, AuthOptions options, TimeProvider time, ILogger logger)
     {
@@ -65,20 +173,40 @@ public sealed class IssuerKeySource
         _logger = logger;
     }
 
-    /// <summary>The keys last fetched successfully, or null when none could be fetched yet.</summary>
-    public IssuerKeys? Current => _current;
+    /// <summary>The keys last fetched successfully, or null when none were fetched yet or they are older than <see cref="AuthOptions.KeyMaxAge"/>.</summary>
+    public IssuerKeys? Current
+    {
+        get
+        {
+            var current = _current;
+            if (current is null || _time.GetUtcNow() - current.FetchedAt <= _options.KeyMaxAge)
+            {
+                return current;
+            }
+            if (Interlocked.Exchange(ref _expiredLogged, 1) == 0)
+            {
+                _logger.LogError("Signing keys of {Issuer} are older than Auth__KeyMaxAge ({MaxAge}) and the issuer cannot be reached: tokens get 503 until a fetch succeeds.",
+                    _issuer.Issuer, _options.KeyMaxAge);
+            }
+            return null;
+        }
+    }
 
-    /// <summary>The current keys, or a (rate-limited) fetch when there are none yet. <see cref="IssuerKeysRefresher"/> keeps them fresh.</summary>
+    /// <summary>The current keys, or an on-demand fetch when there are none (yet, or any more).</summary>
     public ValueTask<IssuerKeys?> GetAsync() =>
-        _current is { } current ? new ValueTask<IssuerKeys?>(current) : new ValueTask<IssuerKeys?>(RefreshAsync());
+        Current is { } current ? new ValueTask<IssuerKeys?>(current) : new ValueTask<IssuerKeys?>(Start(onDemandFor: NoKeyId, perKeyLimit: false));
 
-    /// <summary>Fetches now unless a fetch is running (then waits for it) or one ran within the minimum interval (then returns the current keys).</summary>
-    public Task<IssuerKeys?> RefreshAsync() => Start(respectMinInterval: true);
+    /// <summary>
+    /// On demand, for a token whose <c>kid</c> is not published (or, with null, a token without <c>kid</c> no key verifies):
+    /// fetches now unless a fetch is running (then waits for it), this <c>kid</c> was looked up within
+    /// <see cref="AuthOptions.KeyRefreshMinInterval"/>, or any on-demand fetch ran within <see cref="AuthOptions.KeyRefreshGlobalMinInterval"/>.
+    /// </summary>
+    public Task<IssuerKeys?> RefreshForUnknownKeyAsync(string? keyId) => Start(onDemandFor: keyId ?? NoKeyId, perKeyLimit: true);
 
-    /// <summary>Start-up and readiness retries: not limited by the minimum interval (only one caller, with its own backoff).</summary>
-    internal Task<IssuerKeys?> WarmUpAsync() => Start(respectMinInterval: false);
+    /// <summary>Scheduled and warm-up fetches: they do not use up the on-demand allowance.</summary>
+    internal Task<IssuerKeys?> RefreshScheduledAsync() => Start(onDemandFor: null, perKeyLimit: false);
 
-    private Task<IssuerKeys?> Start(bool respectMinInterval)
+    private Task<IssuerKeys?> Start(string? onDemandFor, bool perKeyLimit)
     {
         lock (_gate)
         {
@@ -86,14 +214,42 @@ public sealed class IssuerKeySource
             {
                 return running;
             }
-            var now = _time.GetUtcNow();
-            if (respectMinInterval && now - _lastAttempt < _options.KeyRefreshMinInterval)
+            if (onDemandFor is not null)
             {
-                return Task.FromResult(_current);
+                var now = _time.GetUtcNow();
+                if ((perKeyLimit && _lookedUp.TryGetValue(onDemandFor, out var last) && now - last < _options.KeyRefreshMinInterval)
+                    || now - _lastOnDemand < _options.KeyRefreshGlobalMinInterval)
+                {
+                    return Task.FromResult(Current);
+                }
+                _lastOnDemand = now;
+                if (perKeyLimit)
+                {
+                    Remember(onDemandFor, now);
+                }
             }
-            _lastAttempt = now;
             return _inflight = FetchAsync();
         }
+    }
+
+    // Bounded: junk kids cannot grow this beyond MaxRememberedKeyIds; forgetting one only allows one more (globally capped) fetch.
+    private void Remember(string keyId, DateTimeOffset now)
+    {
+        if (_lookedUp.Count >= MaxRememberedKeyIds)
+        {
+            foreach (var (id, at) in _lookedUp)
+            {
+                if (now - at >= _options.KeyRefreshMinInterval)
+                {
+                    _lookedUp.TryRemove(id, out _);
+                }
+            }
+            if (_lookedUp.Count >= MaxRememberedKeyIds)
+            {
+                _lookedUp.Clear();
+            }
+        }
+        _lookedUp[keyId] = now;
     }
 
     private async Task<IssuerKeys?> FetchAsync()
@@ -111,21 +267,35 @@ public sealed class IssuerKeySource
             {
                 throw new InvalidOperationException($"The discovery document at {_issuer.MetadataAddress} names a different issuer.");
             }
-
-            // Only asymmetric keys can verify our allowed algorithms; a symmetric key in a JWKS is never used.
-            var keys = document.SigningKeys.Where(IsAsymmetric).ToArray();
-            if (keys.Length == 0)
+            if (document.JsonWebKeySet is null)
             {
-                throw new InvalidOperationException($"The JWKS of {_issuer.Issuer} has no usable signing keys.");
+                throw new InvalidOperationException($"The discovery document at {_issuer.MetadataAddress} names no JWKS.");
             }
 
-            var fetched = new IssuerKeys(document.Issuer, keys, CreateParameters(document.Issuer, keys), _time.GetUtcNow());
+            var keys = new List<TrustedKey>();
+            foreach (var jwk in document.JsonWebKeySet.Keys)
+            {
+                if (TrustedKey.TryCreate(jwk, _options.ValidAlgorithms, out var key) is { } reason)
+                {
+                    _logger.LogWarning("Signing key {KeyId} of {Issuer} is not used: {Reason}.", jwk.Kid, _issuer.Issuer, reason);
+                    continue;
+                }
+                keys.Add(key!);
+            }
+
+            var fetched = new IssuerKeys(document.Issuer, keys, k => CreateParameters(document.Issuer, k), _time.GetUtcNow());
             var previous = _current;
             _current = fetched;
+            Volatile.Write(ref _expiredLogged, 0);
             AuthMetrics.KeyFetches.Add(1, new KeyValuePair<string, object?>("issuer", _issuer.Issuer), new KeyValuePair<string, object?>("outcome", "success"));
-            if (previous is null || !previous.KeysById.Keys.Order().SequenceEqual(fetched.KeysById.Keys.Order()))
+            if (keys.Count == 0)
             {
-                _logger.LogInformation("Signing keys of {Issuer}: {KeyIds}", _issuer.Issuer, string.Join(", ", fetched.KeysById.Keys));
+                // Fetched successfully and nothing usable: the issuer withdrew every key. Trust none rather than the old ones.
+                _logger.LogError("The JWKS of {Issuer} has no usable signing keys: no token from it is accepted until it publishes one.", _issuer.Issuer);
+            }
+            else if (previous is null || !previous.Keys.Select(k => k.Thumbprint).Order().SequenceEqual(keys.Select(k => k.Thumbprint).Order()))
+            {
+                _logger.LogInformation("Signing keys of {Issuer}: {KeyIds}", _issuer.Issuer, string.Join(", ", keys.Select(k => k.Key.Kid)));
             }
             return fetched;
         }
@@ -135,7 +305,7 @@ public sealed class IssuerKeySource
             AuthMetrics.KeyFetches.Add(1, new KeyValuePair<string, object?>("issuer", _issuer.Issuer), new KeyValuePair<string, object?>("outcome", "failure"));
             _logger.LogWarning("Could not fetch signing keys of {Issuer} from {MetadataAddress}: {Reason}. Keeping {KeyCount} cached key(s).",
                 _issuer.Issuer, _issuer.MetadataAddress, reason, _current?.Keys.Count ?? 0);
-            return _current;
+            return Current;
         }
         finally
         {
@@ -146,29 +316,22 @@ public sealed class IssuerKeySource
         }
     }
 
-    private TokenValidationParameters CreateParameters(string issuer, IReadOnlyList<SecurityKey> keys) => new()
+    private TokenValidationParameters CreateParameters(string issuer, IssuerKeys keys) => new()
     {
         ValidIssuer = issuer,
         ValidateIssuer = true,
         ValidAudience = _issuer.Audience,
         ValidateAudience = _issuer.Profile.Audience == AudienceSource.Aud,
-        IssuerSigningKeys = keys,
-        TryAllIssuerSigningKeys = true,
+        // RFC 8725 §3.1: only keys whose kid, type, curve and alg fit the token's alg are tried, never all keys.
+        IssuerSigningKeyResolver = (_, token, keyId, _) => keys.Candidates(keyId, ((Microsoft.IdentityModel.JsonWebTokens.JsonWebToken)token).Alg).Select(k => (SecurityKey)k.Key),
+        TryAllIssuerSigningKeys = false,
         RequireSignedTokens = true,
         RequireExpirationTime = true,
         ValidateLifetime = true,
         ClockSkew = _options.ClockSkew,
         ValidAlgorithms = _options.ValidAlgorithms,
-        // RFC 9068 §4: "at+jwt"; "application/at+jwt" is the same media type written in full.
-        ValidTypes = _options.RequireAccessTokenType ? ["at+jwt", "application/at+jwt"] : null,
+        // typ is checked by AccessTokenValidator (RFC 8725 §3.11: media types compare case-insensitively, "application/" optional).
         NameClaimType = "sub",
         RoleClaimType = "roles",
-    };
-
-    private static bool IsAsymmetric(SecurityKey key) => key switch
-    {
-        AsymmetricSecurityKey => true,
-        JsonWebKey jwk => jwk.Kty is JsonWebAlgorithmsKeyTypes.RSA or JsonWebAlgorithmsKeyTypes.EllipticCurve,
-        _ => false,
     };
 }

@@ -23,7 +23,7 @@ public sealed class IssuerKeysRefresher(TrustedIssuers issuers, IOptions<AuthOpt
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                await issuer.Keys.RefreshAsync();
+                await issuer.Keys.RefreshScheduledAsync();
             }
         }
         catch (OperationCanceledException)
@@ -37,7 +37,7 @@ public sealed class IssuerKeysRefresher(TrustedIssuers issuers, IOptions<AuthOpt
         var backoff = TimeSpan.FromMilliseconds(250);
         while (!stoppingToken.IsCancellationRequested && issuer.Keys.Current is null)
         {
-            if (await issuer.Keys.WarmUpAsync() is not null)
+            if (await issuer.Keys.RefreshScheduledAsync() is not null)
             {
                 return;
             }
@@ -60,9 +60,9 @@ public sealed class IssuerKeysHealthCheck(TrustedIssuers issuers) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var missing = issuers.All.Where(i => i.Keys.Current is null).Select(i => i.Issuer).ToList();
+        var missing = issuers.All.Where(i => i.Keys.Current is not { Keys.Count: > 0 }).Select(i => i.Issuer).ToList();
         return Task.FromResult(missing.Count == 0
             ? HealthCheckResult.Healthy($"Signing keys held for {issuers.All.Count} issuer(s).")
-            : HealthCheckResult.Unhealthy($"No signing keys yet for: {string.Join(", ", missing)}."));
+            : HealthCheckResult.Unhealthy($"No usable signing keys for: {string.Join(", ", missing)}."));
     }
 }

@@ -15,8 +15,8 @@ public static class Scopes
     public static string Policy(string scope) => $"scope:{scope}";
 }
 
-/// <summary>Endpoint metadata: the scope an endpoint requires (null: any user token). Every non-anonymous endpoint carries one.</summary>
-public sealed record ScopeDeclaration(string? Scope);
+/// <summary>Endpoint metadata: the scope an endpoint requires. Every non-anonymous endpoint carries one.</summary>
+public sealed record ScopeDeclaration(string Scope);
 
 /// <summary>The token must carry the scope (after the issuer's profile and scope map).</summary>
 public sealed class ScopeRequirement(string scope) : AuthorizationHandler<ScopeRequirement>, IAuthorizationRequirement
@@ -25,7 +25,8 @@ public sealed class ScopeRequirement(string scope) : AuthorizationHandler<ScopeR
 
     protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, ScopeRequirement requirement)
     {
-        if (context.User.Identity is AccessTokenIdentity { IsAuthenticated: true } token && token.Scopes.Contains(requirement.Scope))
+        // A token that proves neither a user nor an app grants nothing, whatever its scopes.
+        if (context.User.Identity is AccessTokenIdentity { IsAuthenticated: true, Kind: not CallerKind.Unknown } token && token.Scopes.Contains(requirement.Scope))
         {
             context.Succeed(requirement);
         }
@@ -40,7 +41,7 @@ public sealed class UserTokenRequirement : AuthorizationHandler<UserTokenRequire
 
     protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, UserTokenRequirement requirement)
     {
-        if (context.User.Identity is AccessTokenIdentity { IsAuthenticated: true, IsUser: true, Subject: not null })
+        if (context.User.Identity is AccessTokenIdentity { IsAuthenticated: true, Kind: CallerKind.User, Subject: not null })
         {
             context.Succeed(requirement);
         }
@@ -96,10 +97,6 @@ public static class ScopeEndpointExtensions
         }
         return builder.RequireAuthorization(Scopes.Policy(scope)).WithMetadata(new ScopeDeclaration(scope));
     }
-
-    /// <summary>Any user token will do, whatever its scopes (declared, so a forgotten scope is visible).</summary>
-    public static TBuilder RequireAnyScope<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.RequireAuthorization(UserTokenRequirement.Policy).WithMetadata(new ScopeDeclaration(null));
 
     /// <summary>Destructive operations: RFC 9470 step-up when <c>Auth__StepUp__*</c> is configured.</summary>
     public static TBuilder RequireRecentSignIn<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>

@@ -15,7 +15,6 @@ public sealed record TokenRejection(string Code, string Description, int Status 
     public static readonly TokenRejection UntrustedIssuer = new("untrusted_issuer", "The access token was not issued by a trusted authorization server.");
     public static readonly TokenRejection UnknownSigningKey = new("unknown_key", "The access token is signed with an unknown key.");
     public static readonly TokenRejection BadSignature = new("bad_signature", "The access token signature is invalid.");
-    public static readonly TokenRejection NotSigned = new("unsigned", "The access token is not signed.");
     public static readonly TokenRejection AlgorithmNotAllowed = new("algorithm", "The access token is signed with an algorithm that is not allowed.");
     public static readonly TokenRejection Expired = new("expired", "The access token expired.");
     public static readonly TokenRejection NotYetValid = new("not_yet_valid", "The access token is not valid yet.");
@@ -24,6 +23,11 @@ public sealed record TokenRejection(string Code, string Description, int Status 
     public static readonly TokenRejection WrongType = new("type", "The token type is not accepted; an RFC 9068 access token (typ at+jwt) is required.");
     public static readonly TokenRejection NotAnAccessToken = new("not_access_token", "The token is not an access token.");
     public static readonly TokenRejection Invalid = new("invalid", "The access token is invalid.");
+    public static readonly TokenRejection CriticalExtension = new("crit", "The access token names a critical header extension this resource server does not support.");
+    public static readonly TokenRejection UnencodedPayload = new("b64", "Access tokens with an unencoded payload (b64) are not accepted.");
+    public static readonly TokenRejection WrongClaimType = new("claim_type", "The access token has a claim of the wrong JSON type.");
+    public static readonly TokenRejection IssuedInTheFuture = new("issued_in_future", "The access token was issued in the future.");
+    public static readonly TokenRejection KeyAlgorithmMismatch = new("key_algorithm", "The access token's algorithm is not one its signing key may be used with.");
 
     /// <summary>RFC 6750 §3.1 invalid_request: "uses more than one method for including an access token" / repeats a parameter.</summary>
     public static readonly TokenRejection MultipleCredentials = new("invalid_request", "The request carries more than one Authorization header.", StatusCodes.Status400BadRequest, "invalid_request");

@@ -6,13 +6,16 @@ namespace PhotoApi.Auth;
 /// <summary>One authorization server PhotoApi trusts, as configured.</summary>
 public sealed class TrustedIssuer
 {
-    internal TrustedIssuer(string issuer, string metadataAddress, string audience, TokenProfile profile, IReadOnlyDictionary<string, string> scopeMap)
+    internal TrustedIssuer(string issuer, string metadataAddress, string audience, TokenProfile profile, IReadOnlyDictionary<string, string> scopeMap,
+        bool requireAccessTokenType, bool requireEntitlement)
     {
         Issuer = issuer;
         MetadataAddress = metadataAddress;
         Audience = audience;
         Profile = profile;
         ScopeMap = scopeMap.ToFrozenDictionary(StringComparer.Ordinal);
+        RequireAccessTokenType = requireAccessTokenType;
+        RequireEntitlement = requireEntitlement;
     }
 
     /// <summary>The issuer identifier as configured (Authority, or the explicit Issuer).</summary>
@@ -25,6 +28,12 @@ public sealed class TrustedIssuer
     public TokenProfile Profile { get; }
 
     public FrozenDictionary<string, string> ScopeMap { get; }
+
+    /// <summary>Only RFC 9068 access tokens (<c>typ: at+jwt</c>) are accepted from this issuer.</summary>
+    public bool RequireAccessTokenType { get; }
+
+    /// <summary>User tokens: grant AND entitlement (see <see cref="TokenProfile.Entitlements"/>).</summary>
+    public bool RequireEntitlement { get; }
 
     /// <summary>Its signing keys; set once by <see cref="TrustedIssuers"/>.</summary>
     public IssuerKeySource Keys { get; internal set; } = null!;
@@ -47,7 +56,9 @@ public sealed class TrustedIssuers
                 o.MetadataAddress ?? $"{o.Authority!.TrimEnd('/')}/.well-known/openid-configuration",
                 o.Audience ?? settings.Audience,
                 TokenProfiles.All[o.Profile],
-                o.ScopeMap))
+                o.ScopeMap,
+                o.RequireAccessTokenType ?? settings.RequireAccessTokenType ?? TokenProfiles.All[o.Profile].RequireAccessTokenTypeByDefault,
+                o.RequireEntitlement))
             .ToArray();
         foreach (var issuer in All)
         {

@@ -9,8 +9,8 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace PhotoApi.Auth;
 
-/// <summary>A token that passed full validation, and what is needed to tell whether that still holds.</summary>
-public sealed record ValidatedToken(AccessTokenIdentity Identity, JsonWebToken Token, string? KeyId, SecurityKey? SigningKey, int ApproximateBytes)
+/// <summary>A token that passed full validation, the exact key that verified it, and what is needed to tell whether that still holds.</summary>
+public sealed record ValidatedToken(AccessTokenIdentity Identity, JsonWebToken Token, TrustedKey SigningKey, int ApproximateBytes)
 {
     /// <summary>
     /// What the token handler answers for this token, completed once and shared by every request that presents it (JwtBearer
@@ -27,15 +27,15 @@ public sealed record ValidatedToken(AccessTokenIdentity Identity, JsonWebToken T
 
 /// <summary>
 /// Validated tokens by SHA-256 of the whole token, so a token presented again costs a hash and a lookup instead of a
-/// signature check. Entries never outlive the token's <c>exp</c>, are dropped when their signing key leaves the issuer's JWKS,
-/// and are bounded in count and bytes. Only successes are stored. Hand-written over a ConcurrentDictionary with a struct key
+/// signature check. Entries live at most <see cref="TokenCacheOptions.MaxLifetime"/> and never past the token's <c>exp</c>, are
+/// served only while the exact key material that verified them (RFC 7638 thumbprint) is published, and are bounded in count and bytes. Only successes are stored. Hand-written over a ConcurrentDictionary with a struct key
 /// because MemoryCache would box the key (or need a hex string) on every request, and this is the hottest path of the API.
 /// </summary>
 public sealed class ValidatedTokenCache
 {
     private const int StackHashLimit = 8192;
 
-    private readonly ConcurrentDictionary<TokenHash, ValidatedToken> _entries = new();
+    private readonly ConcurrentDictionary<TokenHash, Entry> _entries = new();
     private readonly TokenCacheOptions _options;
     private readonly TimeProvider _time;
     private readonly Lock _trimGate = new();
@@ -62,27 +62,30 @@ public sealed class ValidatedTokenCache
             return false;
         }
 
-        // Never past exp (no clock skew on a cached entry), never with a key the issuer has withdrawn.
-        if (found.Identity.ExpiresUtc <= _time.GetUtcNow().UtcDateTime
-            || found.Identity.Issuer.Keys.Current?.Publishes(found.KeyId, found.SigningKey) != true)
+        // Never past exp or the cap (no clock skew on a cached entry), never once that exact key material is withdrawn or replaced.
+        if (found.ExpiresUtc <= _time.GetUtcNow().UtcDateTime
+            || found.Token.Identity.Issuer.Keys.Current?.Publishes(found.Token.SigningKey.Thumbprint) != true)
         {
             Remove(hash, found);
             return false;
         }
-        entry = found;
+        entry = found.Token;
         return true;
     }
 
-    public void Add(string token, ValidatedToken entry)
+    public void Add(string token, ValidatedToken validated)
     {
-        if (!_options.Enabled || entry.Identity.ExpiresUtc <= _time.GetUtcNow().UtcDateTime)
+        var now = _time.GetUtcNow().UtcDateTime;
+        var expires = validated.Identity.ExpiresUtc < now + _options.MaxLifetime ? validated.Identity.ExpiresUtc : now + _options.MaxLifetime;
+        if (!_options.Enabled || expires <= now)
         {
             return;
         }
+        var entry = new Entry(validated, expires);
         if (_entries.TryAdd(TokenHash.Of(token), entry))
         {
             var count = Interlocked.Increment(ref _count);
-            var bytes = Interlocked.Add(ref _bytes, entry.ApproximateBytes);
+            var bytes = Interlocked.Add(ref _bytes, validated.ApproximateBytes);
             if (count > _options.MaxEntries || bytes > _options.MaxBytes)
             {
                 Trim();
@@ -90,14 +93,16 @@ public sealed class ValidatedTokenCache
         }
     }
 
-    private void Remove(TokenHash hash, ValidatedToken entry)
+    private void Remove(TokenHash hash, Entry entry)
     {
-        if (_entries.TryRemove(new KeyValuePair<TokenHash, ValidatedToken>(hash, entry)))
+        if (_entries.TryRemove(new KeyValuePair<TokenHash, Entry>(hash, entry)))
         {
             Interlocked.Decrement(ref _count);
-            Interlocked.Add(ref _bytes, -entry.ApproximateBytes);
+            Interlocked.Add(ref _bytes, -entry.Token.ApproximateBytes);
         }
     }
+
+    private sealed record Entry(ValidatedToken Token, DateTime ExpiresUtc);
 
     // Drops expired entries, then arbitrary ones until a quarter of the budget is free; one trimmer at a time.
     private void Trim()
@@ -111,7 +116,7 @@ public sealed class ValidatedTokenCache
             var now = _time.GetUtcNow().UtcDateTime;
             foreach (var (hash, entry) in _entries)
             {
-                if (entry.Identity.ExpiresUtc <= now)
+                if (entry.ExpiresUtc <= now)
                 {
                     Remove(hash, entry);
                 }

@@ -105,11 +105,12 @@ public sealed class ScopeOperationFilter : IOperationFilter
 
         var problem = context.SchemaGenerator.GenerateSchema(typeof(ProblemDetails), context.SchemaRepository);
         operation.Responses ??= [];
-        operation.Responses.TryAdd("401", Problem(problem,
-            "No token, or a token that is invalid (WWW-Authenticate: Bearer error=\"invalid_token\")."));
-        operation.Responses.TryAdd("403", Problem(problem, scope is null
-            ? "The token was issued to an application, not a user."
-            : $"The token lacks the scope {scope} (WWW-Authenticate: Bearer error=\"insufficient_scope\", scope=\"{scope}\"), or was issued to an application where a user is needed."));
+        var stepUp = metadata.OfType<IAuthorizeData>().Any(a => a.Policy == StepUpRequirement.Policy);
+        operation.Responses.TryAdd("401", Problem(problem, stepUp
+            ? "No token, a token that is invalid (WWW-Authenticate: Bearer error=\"invalid_token\"), or, when step-up is configured, a sign-in too old or too weak for this destructive operation (error=\"insufficient_user_authentication\", RFC 9470)."
+            : "No token, or a token that is invalid (WWW-Authenticate: Bearer error=\"invalid_token\")."));
+        operation.Responses.TryAdd("403", Problem(problem,
+            $"The token lacks the scope {scope} (WWW-Authenticate: Bearer error=\"insufficient_scope\", scope=\"{scope}\"), was issued to an application where a user is needed, or shows neither a user nor an application."));
         operation.Description = string.IsNullOrEmpty(operation.Description)
             ? RequiredScopeText(scope)
             : $"{operation.Description}\n\n{RequiredScopeText(scope)}";
@@ -117,8 +118,7 @@ public sealed class ScopeOperationFilter : IOperationFilter
         operation.Extensions["x-required-scope"] = new JsonNodeExtension(scope ?? "");
     }
 
-    private static string RequiredScopeText(string? scope) =>
-        scope is null ? "Requires a user access token (any scope)." : $"Requires scope `{scope}`.";
+    private static string RequiredScopeText(string? scope) => $"Requires scope `{scope}`.";
 
     private static OpenApiResponse Problem(IOpenApiSchema schema, string description) => new()
     {

@@ -7,11 +7,19 @@ namespace PhotoApi.Users;
 public sealed class CurrentUser
 {
     private Guid? _id;
+    private AccessTokenIdentity? _token;
 
     /// <summary>The user's id; every query of user data is scoped by it.</summary>
     public Guid Id => _id ?? throw new InvalidOperationException("CurrentUser is only available on endpoints that call RequireUser().");
 
-    internal void Set(Guid id) => _id = id;
+    /// <summary>The presented token: what this client was allowed to learn about the user (name, email) is in it, and only there.</summary>
+    public AccessTokenIdentity Token => _token ?? throw new InvalidOperationException("CurrentUser is only available on endpoints that call RequireUser().");
+
+    public void Set(Guid id, AccessTokenIdentity? token = null)
+    {
+        _id = id;
+        _token = token;
+    }
 }
 
 /// <summary>
@@ -52,7 +60,7 @@ public sealed class UserProvisioning(UserDirectory directory, CurrentUser curren
     {
         // RequireUser() puts the user-token policy on the group, so this identity is a validated user token.
         var token = (AccessTokenIdentity)context.HttpContext.User.Identity!;
-        currentUser.Set(await directory.ResolveAsync(token, context.HttpContext.RequestAborted));
+        currentUser.Set(await directory.ResolveAsync(token, context.HttpContext.RequestAborted), token);
         return await next(context);
     }
 }

@@ -1,6 +1,6 @@
 namespace PhotoApi.Users;
 
-/// <summary>GET /v1/me: the caller's profile.</summary>
+/// <summary>GET /v1/me: the caller's profile; name and email as the presented token states them (null when it does not).</summary>
 public sealed record MeResponse(Guid Id, string? DisplayName, string? Email, long PhotoCount, DateTime CreatedAt);
 
-internal sealed record UserRow(Guid Id, string? DisplayName, string? Email, DateTime CreatedAt, long PhotoCount);
+internal sealed record UserRow(Guid Id, DateTime CreatedAt, long PhotoCount);

@@ -30,7 +30,7 @@ public sealed class UserStore(NpgsqlDataSource db)
     internal async Task<UserRow?> GetAsync(Guid id, CancellationToken cancellationToken)
     {
         const string sql = """
-            SELECT u.id, u.display_name, u.email, u.created_at,
+            SELECT u.id, u.created_at,
                    (SELECT count(*) FROM photos p WHERE p.user_id = u.id) AS photo_count
               FROM users u
              WHERE u.id = @id

@@ -9,11 +9,12 @@ public static class UsersApi
 {
     public static IEndpointRouteBuilder MapUsers(this IEndpointRouteBuilder routes)
     {
-        var me = routes.MapGroup("/v1/me").WithTags("Users").RequireUser().RequireAnyScope();
+        // photos.read: the profile reveals how many photos the user has; no PhotoApi scope at all must not buy anything.
+        var me = routes.MapGroup("/v1/me").WithTags("Users").RequireUser().RequireScope(Scopes.PhotosRead);
         me.MapGet("", GetMe)
             .WithName("GetMe")
             .WithSummary("The caller's profile")
-            .WithDescription("The user the access token was issued for, created on first call from the token's iss and sub (name and email refresh from the token).");
+            .WithDescription("The user the access token was issued for, created on first call from the token's iss and sub. Name and email come from the presented token only (what the user let this client see), never from a token issued to another client.");
         return routes;
     }
 
@@ -22,6 +23,6 @@ public static class UsersApi
         var row = await users.GetAsync(user.Id, cancellationToken);
         return row is null
             ? Problems.NotFound("user")
-            : TypedResults.Ok(new MeResponse(row.Id, row.DisplayName, row.Email, row.PhotoCount, row.CreatedAt));
+            : TypedResults.Ok(new MeResponse(row.Id, user.Token.DisplayName, user.Token.Email, row.PhotoCount, row.CreatedAt));
     }
 }

@@ -107,7 +107,8 @@ public static class BenchHost
                         return Results.Unauthorized();
                     }
                     var user = new CurrentUser();
-                    user.Set(await users.ResolveAsync((AccessTokenIdentity)principal.Identity!, cancellationToken));
+                    var identity = (AccessTokenIdentity)principal.Identity!;
+                    user.Set(await users.ResolveAsync(identity, cancellationToken), identity);
                     return await PhotosApi.GetPhoto(id, context.Response, user, store, cancellationToken);
                 });
                 endpoints.MapGet("/bench/token", (string sub, string scope) => issuer.Mint(sub, scope));

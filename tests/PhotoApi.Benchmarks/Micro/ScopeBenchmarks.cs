@@ -13,7 +13,7 @@ namespace PhotoApi.Benchmarks.Micro;
 [MemoryDiagnoser]
 public class ScopeBenchmarks
 {
-    private readonly Dictionary<string, (JsonWebToken Token, ClaimsIdentity Claims, TrustedIssuer Issuer)> _cases = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (JsonWebToken Token, ClaimReader Claims, TrustedIssuer Issuer)> _cases = new(StringComparer.Ordinal);
 
     [Params("generic", "keycloak")]
     public string Profile { get; set; } = "generic";
@@ -37,9 +37,9 @@ public class ScopeBenchmarks
             Expires = DateTime.UtcNow.AddHours(1),
             Claims = claims,
         }));
-        var identity = new ClaimsIdentity(token.Claims, "Bearer");
+        var identity = new ClaimReader(token.Claims.ToList());
         var issuer = new TrustedIssuer("https://issuer.example", "https://issuer.example/.well-known/openid-configuration", "photo-api",
-            TokenProfiles.All[Profile], FrozenDictionary<string, string>.Empty);
+            TokenProfiles.All[Profile], FrozenDictionary<string, string>.Empty, requireAccessTokenType: false, requireEntitlement: false);
         _cases[Profile] = (token, identity, issuer);
     }
 

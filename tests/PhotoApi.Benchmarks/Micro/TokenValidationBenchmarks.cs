@@ -60,7 +60,7 @@ public class TokenValidationBenchmarks
         });
         var loggers = _services.GetRequiredService<ILoggerFactory>();
         var issuers = new TrustedIssuers(options, _services.GetRequiredService<IHttpClientFactory>(), TimeProvider.System, loggers);
-        var validator = new AccessTokenValidator(issuers, new ValidatedTokenCache(options, TimeProvider.System), options, loggers.CreateLogger<AccessTokenValidator>());
+        var validator = new AccessTokenValidator(issuers, new ValidatedTokenCache(options, TimeProvider.System), options, TimeProvider.System, loggers.CreateLogger<AccessTokenValidator>());
 
         // The first call fetches discovery + JWKS (and fills the cache when it is on); it must succeed or the numbers mean nothing.
         var first = await validator.ValidateTokenAsync(_token, Ignored);

@@ -98,14 +98,32 @@ public sealed class BearerChallengeTests(ApiFixture fixture)
         Assert.Contains("user-delegated access token", problem.GetProperty("detail").GetString());
     }
 
-    [Fact]
-    public async Task TokenWithoutSubject_IsAnAppToken()
+    [Theory]
+    [InlineData("/v1/me")]
+    [InlineData("/v1/photos")]
+    [InlineData("/v1/admin/usage")]
+    public async Task TokenWithoutSubject_IsNeitherUserNorApp_AndIsRefusedEverywhere(string path)
     {
-        var token = fixture.Issuer.Token(subject: null, scope: "photos.read");
+        // RFC 9068 §2.2: sub is required; without it nothing proves a user or an application, so nothing is granted.
+        var token = fixture.Issuer.Token(subject: null, scope: "photos.read photos.admin");
 
-        var response = await fixture.Api.WithToken(token).GetAsync("/v1/me");
+        var response = await fixture.Api.WithToken(token).GetAsync(path);
 
         var problem = await HttpAssert.Problem(response, HttpStatusCode.Forbidden);
-        Assert.Contains("user-delegated", problem.GetProperty("detail").GetString());
+        Assert.Contains("neither a user", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TokenWithoutClientId_IsNeitherUserNorApp()
+    {
+        // Generic profile: a user token is one whose client_id (or azp) names a client other than sub. No client, no user.
+        var subject = ApiFixture.NewSubject("alice");
+        var token = fixture.Issuer.Token(subject, "photos.read", new Dictionary<string, object?> { ["client_id"] = null });
+
+        var response = await fixture.Api.WithToken(token).GetAsync("/v1/photos");
+
+        var problem = await HttpAssert.Problem(response, HttpStatusCode.Forbidden);
+        Assert.Contains("neither a user", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0L, await fixture.Database.ScalarAsync<long>("SELECT count(*) FROM users WHERE subject = @s", ("s", subject)));
     }
 }

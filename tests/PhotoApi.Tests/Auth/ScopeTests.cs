@@ -56,12 +56,15 @@ public sealed class ScopeTests(ApiFixture fixture)
     }
 
     [Fact]
-    public async Task NoScopes_IsEnoughForTheProfileButNotForPhotos()
+    public async Task NoPhotoApiScope_BuysNothing_NotEvenTheProfile()
     {
-        var client = fixture.AsUser(ApiFixture.NewSubject("alice"), "");
+        var client = fixture.AsUser(ApiFixture.NewSubject("alice"), "openid profile");
 
-        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v1/me")).StatusCode);
+        var me = await client.GetAsync("/v1/me");
         var photos = await client.GetAsync("/v1/photos");
+
+        await HttpAssert.Problem(me, HttpStatusCode.Forbidden);
+        Assert.Equal("photos.read", HttpAssert.BearerChallenge(me)["scope"]);
         Assert.Equal(HttpStatusCode.Forbidden, photos.StatusCode);
         Assert.Equal("photos.read", HttpAssert.BearerChallenge(photos)["scope"]);
     }

@@ -23,7 +23,6 @@ public sealed class PhotoApiFactory : WebApplicationFactory<Program>
         {
             ["Auth:Authority"] = authority,
             ["Auth:RequireHttpsMetadata"] = "false",
-            ["Auth:KeyRefreshMinInterval"] = "00:00:01",
             ["ConnectionStrings:Photos"] = connectionString,
             ["Paging:TokenKey"] = Convert.ToBase64String(new byte[32]),
             // Tests send many requests from one address; the rate-limit tests set their own limits.

@@ -41,14 +41,14 @@ public sealed class RateLimitTests : IAsyncLifetime
     [Fact]
     public async Task AppTokens_AreLimitedPerClient()
     {
-        var job = _own.Api.WithToken(_own.Issuer.Token(subject: null, "photos.admin", new Dictionary<string, object?> { ["client_id"] = "job-a" }));
+        var job = _own.Api.WithToken(_own.Issuer.Token(subject: "job-a", "photos.admin", new Dictionary<string, object?> { ["client_id"] = "job-a" }));
         for (var i = 0; i < 5; i++)
         {
             await job.GetAsync("/v1/admin/usage");
         }
 
         Assert.Equal(HttpStatusCode.TooManyRequests, (await job.GetAsync("/v1/admin/usage")).StatusCode);
-        var other = _own.Api.WithToken(_own.Issuer.Token(subject: null, "photos.admin", new Dictionary<string, object?> { ["client_id"] = "job-b" }));
+        var other = _own.Api.WithToken(_own.Issuer.Token(subject: "job-b", "photos.admin", new Dictionary<string, object?> { ["client_id"] = "job-b" }));
         Assert.Equal(HttpStatusCode.OK, (await other.GetAsync("/v1/admin/usage")).StatusCode);
     }
 

@@ -3,7 +3,7 @@ using PhotoApi.Tests.Infrastructure;
 
 namespace PhotoApi.Tests.Users;
 
-/// <summary>Users are (iss, sub) pairs, created on their first call and refreshed from name/email claims.</summary>
+/// <summary>Users are (iss, sub) pairs, created on their first call; the profile shows name and email from the presented token only.</summary>
 [Collection(ApiCollection.Name)]
 public sealed class UserProvisioningTests(ApiFixture fixture)
 {
@@ -38,17 +38,24 @@ public sealed class UserProvisioningTests(ApiFixture fixture)
     }
 
     [Fact]
-    public async Task NewNameInALaterToken_RefreshesTheProfile()
+    public async Task Profile_ShowsOnlyWhatThePresentedTokenCarries_NotWhatAnotherClientWasTold()
     {
         var subject = ApiFixture.NewSubject("alice");
-        await fixture.AsUser(subject, "", new Dictionary<string, object?> { ["name"] = "Alice", ["email"] = "old@example.com" }).GetAsync("/v1/me");
+        // Alice let PhotoPrint see her name and email...
+        var photoPrint = fixture.AsUser(subject, "photos.read", new Dictionary<string, object?> { ["name"] = "Alice", ["email"] = "alice@example.com" });
+        Assert.Equal("alice@example.com", Text(await HttpAssert.Ok<JsonElement>(await photoPrint.GetAsync("/v1/me")), "email"));
 
-        var later = await fixture.AsUser(subject, "", new Dictionary<string, object?> { ["name"] = "Alice Married" }).GetAsync("/v1/me");
+        // ...but consented to nothing of the kind for another app: its token has no name or email, and neither has its answer.
+        var other = fixture.AsUser(subject, "photos.read", new Dictionary<string, object?> { ["client_id"] = "frame-shop" });
+        var me = await HttpAssert.Ok<JsonElement>(await other.GetAsync("/v1/me"));
 
-        var me = JsonDocument.Parse(await later.Content.ReadAsStringAsync()).RootElement;
-        Assert.Equal("Alice Married", me.GetProperty("displayName").GetString());
-        Assert.Equal("old@example.com", me.GetProperty("email").GetString()); // absent claims keep what was known
+        Assert.Null(Text(me, "email"));
+        Assert.Null(Text(me, "displayName"));
+        Assert.Equal(Text(await HttpAssert.Ok<JsonElement>(await photoPrint.GetAsync("/v1/me")), "id"), Text(me, "id")); // the same user
     }
+
+    private static string? Text(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     [Fact]
     public async Task PhotoCount_CountsOnlyTheCallersPhotos()

@@ -34,7 +34,9 @@ public static class PhotoContentApi
                 + "Replacement is atomic: a failed, oversized or aborted upload leaves the previous image in place.")
             .WithMetadata(new ImageBody(Request: true, Response: false))
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            // Replacing the image destroys the previous one: destructive, like the DELETEs.
+            .RequireRecentSignIn();
         return routes;
     }
 
