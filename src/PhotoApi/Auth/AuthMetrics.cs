@@ -16,4 +16,8 @@ public static class AuthMetrics
     /// <summary>Refused tokens, tagged with the reason code (expired, unknown_key, keys_unavailable, ...).</summary>
     public static readonly Counter<long> TokenRejections = Meter.CreateCounter<long>(
         "photoapi.auth.token_rejections", unit: "{token}", description: "Access tokens refused, by reason.");
+
+    /// <summary>Accepted tokens, tagged with the issuer and "cached" (a cache hit) or "validated" (signature and claims checked).</summary>
+    public static readonly Counter<long> TokenValidations = Meter.CreateCounter<long>(
+        "photoapi.auth.token_validations", unit: "{token}", description: "Access tokens accepted, from the validated-token cache or by full validation.");
 }

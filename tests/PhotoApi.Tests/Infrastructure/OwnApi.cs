@@ -21,11 +21,12 @@ public sealed class OwnApi : IAsyncDisposable
     public PhotoApiFactory Api { get; }
 
     /// <param name="databaseServer">An admin connection string of a specific PostgreSQL server; the run's shared one when null.</param>
-    public static async Task<OwnApi> CreateAsync(IDictionary<string, string?>? settings = null, SigningKey? key = null, string? databaseServer = null)
+    /// <param name="time">The API's clock, for stories where time must pass (production intervals, a fake clock).</param>
+    public static async Task<OwnApi> CreateAsync(IDictionary<string, string?>? settings = null, SigningKey? key = null, string? databaseServer = null, TimeProvider? time = null)
     {
         var issuer = await TestIssuer.StartAsync(key);
         var database = await TestDatabase.CreateAsync(server: databaseServer);
-        return new OwnApi(issuer, database, new PhotoApiFactory(issuer.Authority, database.ConnectionString, settings));
+        return new OwnApi(issuer, database, new PhotoApiFactory(issuer.Authority, database.ConnectionString, settings, time: time));
     }
 
     public async ValueTask DisposeAsync()

@@ -3,7 +3,9 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace PhotoApi.Tests.Infrastructure;
 
@@ -14,11 +16,14 @@ namespace PhotoApi.Tests.Infrastructure;
 public sealed class PhotoApiFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
+    private readonly TimeProvider? _time;
 
     /// <param name="authority">The single trusted issuer, or null when <paramref name="settings"/> configure Auth:Issuers.</param>
     /// <param name="port">A fixed port (when another party, like an issuer's redirect URI, must know it in advance), or 0.</param>
-    public PhotoApiFactory(string? authority, string connectionString, IDictionary<string, string?>? settings = null, int port = 0)
+    /// <param name="time">The clock the API runs on (a FakeTimeProvider where a test must let time pass); the system clock when null.</param>
+    public PhotoApiFactory(string? authority, string connectionString, IDictionary<string, string?>? settings = null, int port = 0, TimeProvider? time = null)
     {
+        _time = time;
         _settings = new Dictionary<string, string?>
         {
             ["Auth:Authority"] = authority,
@@ -60,6 +65,10 @@ public sealed class PhotoApiFactory : WebApplicationFactory<Program>
         foreach (var (key, value) in _settings.Where(s => s.Value is not null))
         {
             builder.UseSetting(key, value);
+        }
+        if (_time is { } time)
+        {
+            builder.ConfigureTestServices(services => services.Replace(ServiceDescriptor.Singleton(time)));
         }
     }
 

@@ -25,9 +25,9 @@ public sealed class SigningKey
     /// <summary>The public part only, as published in the JWKS.</summary>
     public Dictionary<string, object> PublicJwk { get; }
 
-    public static SigningKey Rsa(string keyId, string algorithm = "RS256")
+    public static SigningKey Rsa(string keyId, string algorithm = "RS256", int bits = 2048)
     {
-        var rsa = System.Security.Cryptography.RSA.Create(2048);
+        var rsa = System.Security.Cryptography.RSA.Create(bits);
         var parameters = rsa.ExportParameters(false);
         return new SigningKey(keyId, algorithm, new RsaSecurityKey(rsa) { KeyId = keyId }, new Dictionary<string, object>
         {
@@ -60,6 +60,24 @@ public sealed class SigningKey
             ["x"] = Base64UrlEncoder.Encode(parameters.Q.X),
             ["y"] = Base64UrlEncoder.Encode(parameters.Q.Y),
         });
+    }
+
+    /// <summary>The same key pair, published with other JWK members (null removes one), or signing with another algorithm.</summary>
+    public SigningKey With(string? signingAlgorithm = null, params (string Member, object? Value)[] jwk)
+    {
+        var published = new Dictionary<string, object>(PublicJwk);
+        foreach (var (member, value) in jwk)
+        {
+            if (value is null)
+            {
+                published.Remove(member);
+            }
+            else
+            {
+                published[member] = value;
+            }
+        }
+        return new SigningKey(KeyId, signingAlgorithm ?? Algorithm, Key, published);
     }
 
     /// <summary>The same key id and algorithm, but a different key pair (a forger who guessed the kid).</summary>

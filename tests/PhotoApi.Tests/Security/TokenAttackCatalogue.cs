@@ -24,6 +24,7 @@ public static class TokenAttackCatalogue
     private const string UnknownKey = "The access token is signed with an unknown key.";
     private const string WrongAudience = "The access token is not intended for this resource.";
     private const string AlgorithmNotAllowed = "The access token is signed with an algorithm that is not allowed.";
+    private const string WrongClaimType = "The access token has a claim of the wrong JSON type.";
 
     private static readonly HttpStatusCode Unauthorized = HttpStatusCode.Unauthorized;
 
@@ -85,6 +86,30 @@ public static class TokenAttackCatalogue
         new("token of 64 KiB", _ => new AttackRequest([$"Bearer {new string('a', 64 * 1024)}"], Raw: true), HttpStatusCode.RequestHeaderFieldsTooLarge, null, null),
         new("token of 1 MiB", _ => new AttackRequest([$"Bearer {new string('a', 1024 * 1024)}"], Raw: true), HttpStatusCode.RequestHeaderFieldsTooLarge, null, null),
 
+        // JOSE/JWT MUSTs IdentityModel does not enforce (SECURITY.md, "JOSE and JWT rules"); each validly signed by the trusted key
+        new("crit naming an unknown extension (RFC 7515 §4.1.11)", i => Signed(i, header: H(("crit", new[] { "urn:example:ext" }), ("urn:example:ext", true))), Unauthorized, "invalid_token",
+            "The access token names a critical header extension this resource server does not support."),
+        new("crit naming b64 (RFC 7797)", i => Signed(i, header: H(("crit", new[] { "b64" }), ("b64", false))), Unauthorized, "invalid_token",
+            "The access token names a critical header extension this resource server does not support."),
+        new("b64 false without crit (RFC 7797)", i => Signed(i, header: H(("b64", false))), Unauthorized, "invalid_token", "Access tokens with an unencoded payload (b64) are not accepted."),
+        new("kid as a number", i => Signed(i, header: H(("kid", 7))), Unauthorized, "invalid_token", null),
+        new("exp as a string (RFC 7519 §2 NumericDate)", i => Signed(i, Claims(("exp", Unix(600).ToString(System.Globalization.CultureInfo.InvariantCulture)))), Unauthorized, "invalid_token", WrongClaimType),
+        new("nbf as a string", i => Signed(i, Claims(("nbf", Unix(-10).ToString(System.Globalization.CultureInfo.InvariantCulture)))), Unauthorized, "invalid_token", WrongClaimType),
+        new("iat as a fractional string", i => Signed(i, Claims(("iat", "1.7e9"))), Unauthorized, "invalid_token", WrongClaimType),
+        new("sub as a number (RFC 7519 §4.1.2)", i => Signed(i, Claims(("sub", 42))), Unauthorized, "invalid_token", WrongClaimType),
+        new("aud with a non-string member (RFC 7519 §4.1.3)", i => Signed(i, Claims(("aud", new object[] { "photo-api", 7 }))), Unauthorized, "invalid_token", WrongClaimType),
+        new("aud with a trailing slash", i => Signed(i, Claims(("aud", "photo-api/"))), Unauthorized, "invalid_token", WrongAudience),
+        new("aud in upper case", i => Signed(i, Claims(("aud", "PHOTO-API"))), Unauthorized, "invalid_token", WrongAudience),
+        new("scope as an array (RFC 8693 §4.2)", i => Signed(i, Claims(("scope", new[] { "photos.read", "photos.write" }))), Unauthorized, "invalid_token", WrongClaimType),
+        new("iat in the future beyond the skew", i => Signed(i, Claims(("iat", Unix(600)), ("nbf", null), ("exp", Unix(1200)))), Unauthorized, "invalid_token", "The access token was issued in the future."),
+        new("typ JWT where at+jwt is required (RFC 9068 §4)", i => Signed(i, header: H(("typ", "JWT"))), Unauthorized, "invalid_token",
+            "The token type is not accepted; an RFC 9068 access token (typ at+jwt) is required."),
+        new("no typ where at+jwt is required", i => Signed(i, header: H(("typ", null))), Unauthorized, "invalid_token",
+            "The token type is not accepted; an RFC 9068 access token (typ at+jwt) is required."),
+        new("ID token claims (nonce, at_hash)", i => Signed(i, Claims(("nonce", "n-0S6_WzA2Mj"), ("at_hash", "77QmUPtjPfzWtF2AnpK9RQ"))), Unauthorized, "invalid_token", "The token is not an access token."),
+        new("ES256 header for an RSA key's kid", i => Bearer(Jws.Encode(Header(i, alg: "ES256"), Payload(i), SigningKey.EC(i.CurrentKey.KeyId))), Unauthorized, "invalid_token",
+            "The access token's algorithm is not one its signing key may be used with."),
+
         // The Authorization header itself
         new("empty Bearer value", _ => new AttackRequest(["Bearer"]), Unauthorized, "invalid_token", Malformed),
         new("Bearer followed by spaces", _ => new AttackRequest(["Bearer    "]), Unauthorized, "invalid_token", Malformed),
@@ -107,6 +132,12 @@ public static class TokenAttackCatalogue
     public static TokenAttack Named(string name) => All.Single(a => a.Name == name);
 
     private static AttackRequest Bearer(string token) => new([$"Bearer {token}"]);
+
+    // Validly signed by the issuer's own key: only the defect under test is wrong.
+    private static AttackRequest Signed(TestIssuer issuer, Dictionary<string, object?>? claims = null, Dictionary<string, object?>? header = null) =>
+        Bearer(issuer.Token(ApiFixture.NewSubject("alice"), "photos.read photos.write", claims, header));
+
+    private static Dictionary<string, object?> H(params (string Name, object? Value)[] members) => members.ToDictionary(m => m.Name, m => m.Value);
 
     private static long Unix(int secondsFromNow) => DateTimeOffset.UtcNow.AddSeconds(secondsFromNow).ToUnixTimeSeconds();
 
