@@ -228,7 +228,7 @@ public sealed class IssuerKeySource
                     Remember(onDemandFor, now);
                 }
             }
-            return _inflight = FetchAsync();
+            return _inflight = FetchAsync(perKeyLimit ? onDemandFor : null);
         }
     }
 
@@ -252,7 +252,8 @@ public sealed class IssuerKeySource
         _lookedUp[keyId] = now;
     }
 
-    private async Task<IssuerKeys?> FetchAsync()
+    /// <param name="lookedUpKeyId">The kid this on-demand fetch is for: forgotten again if the fetch fails, since it was not really looked up.</param>
+    private async Task<IssuerKeys?> FetchAsync(string? lookedUpKeyId)
     {
         // Never run synchronously inside Start's lock: the finally below must clear the task Start stored.
         await Task.Yield();
@@ -301,6 +302,10 @@ public sealed class IssuerKeySource
         }
         catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException or InvalidOperationException or ArgumentException or System.Text.Json.JsonException)
         {
+            if (lookedUpKeyId is not null)
+            {
+                _lookedUp.TryRemove(lookedUpKeyId, out _);
+            }
             var reason = e is OperationCanceledException ? "timed out" : e.Message;
             AuthMetrics.KeyFetches.Add(1, new KeyValuePair<string, object?>("issuer", _issuer.Issuer), new KeyValuePair<string, object?>("outcome", "failure"));
             _logger.LogWarning("Could not fetch signing keys of {Issuer} from {MetadataAddress}: {Reason}. Keeping {KeyCount} cached key(s).",

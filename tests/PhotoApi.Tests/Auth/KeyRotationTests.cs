@@ -94,6 +94,27 @@ public sealed class KeyRotationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WithdrawnKey_IsRefusedAfterTheHourlyRefresh_CachedOrNot()
+    {
+        var oldKey = _own.Issuer.CurrentKey;
+        var oldToken = Token();
+        Assert.Equal(HttpStatusCode.OK, await GetPhotosAsync(oldToken)); // validated, then cached
+
+        var newKey = SigningKey.EC("key-2026");
+        _own.Issuer.PublishedKeys.Add(newKey);
+        _own.Issuer.CurrentKey = newKey;
+        Assert.Equal(HttpStatusCode.OK, await GetPhotosAsync(Token()));  // first sight of the new key
+        _own.Issuer.PublishedKeys.Remove(oldKey);
+        Assert.Equal(HttpStatusCode.OK, await GetPhotosAsync(oldToken)); // the API has not read the JWKS since
+
+        await AdvanceUntilFetchedAsync(TimeSpan.FromHours(1));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await GetPhotosAsync(oldToken));
+        Assert.Equal(HttpStatusCode.Unauthorized, await GetPhotosAsync(Token(oldKey)));
+        Assert.Equal(HttpStatusCode.OK, await GetPhotosAsync(Token()));
+    }
+
+    [Fact]
     public async Task JwksWithNoUsableKey_FailsClosed_AtTheNextScheduledRefresh()
     {
         var token = Token();
