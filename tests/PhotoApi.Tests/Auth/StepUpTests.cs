@@ -83,6 +83,23 @@ public sealed class StepUpTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ReplacingContent_IsDestructive_AndNeedsAFreshStrongSignIn()
+    {
+        var subject = ApiFixture.NewSubject("alice");
+        var strong = User(subject, SecondsAgo(30), Mfa);
+        var id = await CreatePhotoAsync(strong);
+        var original = Images.Png(512, seed: 7);
+        Assert.Equal(HttpStatusCode.Created, (await strong.PutAsync($"/v1/photos/{id}/content", Images.Content(original, "image/png"))).StatusCode);
+
+        var response = await User(subject, SecondsAgo(3600), Mfa).PutAsync($"/v1/photos/{id}/content", Images.Content(Images.Png(512, seed: 8), "image/png"));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("insufficient_user_authentication", HttpAssert.BearerChallenge(response)["error"]);
+        var kept = await strong.GetAsync($"/v1/photos/{id}/content");
+        Assert.Equal(original, await kept.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
     public async Task StepUp_DoesNotApplyToReadsAndNonDestructiveWrites()
     {
         var client = User(ApiFixture.NewSubject("alice"), SecondsAgo(86_400), null);

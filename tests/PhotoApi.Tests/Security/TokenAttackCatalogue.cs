@@ -96,6 +96,8 @@ public static class TokenAttackCatalogue
         new("exp as a string (RFC 7519 §2 NumericDate)", i => Signed(i, Claims(("exp", Unix(600).ToString(System.Globalization.CultureInfo.InvariantCulture)))), Unauthorized, "invalid_token", WrongClaimType),
         new("nbf as a string", i => Signed(i, Claims(("nbf", Unix(-10).ToString(System.Globalization.CultureInfo.InvariantCulture)))), Unauthorized, "invalid_token", WrongClaimType),
         new("iat as a fractional string", i => Signed(i, Claims(("iat", "1.7e9"))), Unauthorized, "invalid_token", WrongClaimType),
+        new("iss as a number (RFC 7519 §4.1.1)", i => Signed(i, Claims(("iss", 12345))), Unauthorized, "invalid_token", null),
+        new("jti as a number (RFC 7519 §4.1.7)", i => Signed(i, Claims(("jti", 12345))), Unauthorized, "invalid_token", Malformed), // IdentityModel's parser refuses it
         new("sub as a number (RFC 7519 §4.1.2)", i => Signed(i, Claims(("sub", 42))), Unauthorized, "invalid_token", WrongClaimType),
         new("aud with a non-string member (RFC 7519 §4.1.3)", i => Signed(i, Claims(("aud", new object[] { "photo-api", 7 }))), Unauthorized, "invalid_token", Malformed), // IdentityModel's own parser already refuses it
         new("aud with a trailing slash", i => Signed(i, Claims(("aud", "photo-api/"))), Unauthorized, "invalid_token", WrongAudience),
