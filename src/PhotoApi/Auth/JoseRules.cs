@@ -16,6 +16,9 @@ public static class JoseRules
     private static readonly string[] StringClaims = ["iss", "sub", "jti", "client_id", "scope"];
     private static readonly string[] NumericDateClaims = ["exp", "nbf", "iat"];
 
+    // RFC 7515 §4.1: header parameters that are strings.
+    private static readonly string[] StringHeaders = ["alg", "kid", "typ", "cty"];
+
     /// <summary>The first rule the token breaks, or null.</summary>
     public static TokenRejection? Check(string encodedHeader, string encodedPayload, DateTimeOffset now, TimeSpan clockSkew)
     {
@@ -55,7 +58,7 @@ public static class JoseRules
         {
             return TokenRejection.UnencodedPayload;
         }
-        foreach (var name in new[] { "alg", "kid", "typ", "cty" })
+        foreach (var name in StringHeaders)
         {
             if (header.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.String)
             {

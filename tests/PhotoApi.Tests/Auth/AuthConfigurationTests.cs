@@ -16,11 +16,22 @@ public sealed class AuthConfigurationTests
     [InlineData("Auth:ClockSkew", "00:10:00", "Auth__ClockSkew")]
     [InlineData("Auth:Profile", "myidp", "Profile 'myidp' is unknown")]
     [InlineData("Auth:ScopeMap:Photos.Read.All", "photos.everything", "not a PhotoApi scope")]
+    [InlineData("Auth:KeyMaxAge", "00:10:00", "Auth__KeyMaxAge must not be shorter than Auth__KeyRefreshInterval")]
+    [InlineData("Auth:KeyRefreshGlobalMinInterval", "00:01:00", "Auth__KeyRefreshGlobalMinInterval")]
+    [InlineData("Auth:TokenCache:MaxLifetime", "02:00:00", "Auth__TokenCache__MaxLifetime")]
     public void UnsafeSetting_StopsStartUp(string key, string value, string message)
     {
         var error = StartUpError("http://127.0.0.1:5001", new Dictionary<string, string?> { [key] = value });
 
         Assert.Contains(message, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RequireEntitlement_OnAProfileWithoutEntitlements_IsRefused()
+    {
+        var error = StartUpError("http://127.0.0.1:5001", new Dictionary<string, string?> { ["Auth:Profile"] = "okta", ["Auth:RequireEntitlement"] = "true" });
+
+        Assert.Contains("Auth__RequireEntitlement: the okta profile has no entitlement claim to require.", error, StringComparison.Ordinal);
     }
 
     [Fact]
