@@ -148,6 +148,9 @@ public sealed class DpopOptions
     /// <summary>A nonce is accepted for at least this long and at most twice this long after it was handed out.</summary>
     public TimeSpan NonceLifetime { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>Where used proof <c>jti</c>s are kept: <c>InProcess</c> (one instance) or <c>PostgreSql</c> (shared by every instance on the database).</summary>
+    public DpopReplayCacheKind ReplayCache { get; set; } = DpopReplayCacheKind.InProcess;
+
     /// <summary>Most proof <c>jti</c>s remembered at once (in-process cache); when full of unexpired ones, new proofs get 503.</summary>
     public int ReplayCacheMaxEntries { get; set; } = 200_000;
 }
@@ -162,4 +165,10 @@ public sealed class ClientCertificateOptions
     /// TLS-terminating proxies in front of PhotoApi. Empty: the header is never read.
     /// </summary>
     public string[] TrustedProxies { get; set; } = [];
+}
+
+public enum DpopReplayCacheKind
+{
+    InProcess,
+    PostgreSql,
 }

@@ -2,7 +2,9 @@ using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
+using Dapper;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace PhotoApi.Auth;
 
@@ -103,14 +105,48 @@ public sealed class InProcessDpopReplayCache : IDpopReplayCache
     {
         public static ProofId Of(string thumbprint, string jti)
         {
-            // Both are short (a 43-character thumbprint, a jti the proof validator limited to 256 characters).
-            Span<byte> input = stackalloc byte[Encoding.UTF8.GetMaxByteCount(thumbprint.Length + jti.Length + 1)];
-            var written = Encoding.UTF8.GetBytes(thumbprint, input);
-            input[written++] = (byte)' ';
-            written += Encoding.UTF8.GetBytes(jti, input[written..]);
             Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
-            SHA256.HashData(input[..written], digest);
+            Hash(thumbprint, jti, digest);
             return MemoryMarshal.Read<ProofId>(digest);
         }
+    }
+
+    /// <summary>SHA-256 of (thumbprint, jti): one client's jti never collides with another's, and the store holds no client input.</summary>
+    internal static void Hash(string thumbprint, string jti, Span<byte> digest)
+    {
+        // Both are short (a 43-character thumbprint, a jti the proof validator limited to 256 characters).
+        Span<byte> input = stackalloc byte[Encoding.UTF8.GetMaxByteCount(thumbprint.Length + jti.Length + 1)];
+        var written = Encoding.UTF8.GetBytes(thumbprint, input);
+        input[written++] = (byte)' ';
+        written += Encoding.UTF8.GetBytes(jti, input[written..]);
+        SHA256.HashData(input[..written], digest);
+    }
+}
+
+/// <summary>
+/// The shared store for several instances on one database (<c>Auth__Dpop__ReplayCache=PostgreSql</c>): one INSERT per proof,
+/// atomic across instances by the primary key. Expired rows are deleted by every 1024th insert.
+/// </summary>
+public sealed class PostgresDpopReplayCache(NpgsqlDataSource database, TimeProvider time) : IDpopReplayCache
+{
+    private int _inserts;
+
+    public async ValueTask<ReplayCheck> TryUseAsync(string thumbprint, string jti, DateTimeOffset expiresUtc)
+    {
+        var id = new byte[SHA256.HashSizeInBytes];
+        InProcessDpopReplayCache.Hash(thumbprint, jti, id);
+        var now = time.GetUtcNow();
+        await using var connection = await database.OpenConnectionAsync();
+        if (Interlocked.Increment(ref _inserts) % 1024 == 0)
+        {
+            const string purge = "DELETE FROM dpop_proofs WHERE expires_at <= @now";
+            await connection.ExecuteAsync(purge, new { now });
+        }
+        // A row whose proof can no longer be accepted on its iat is taken over; a live one makes this a replay (0 rows).
+        const string sql = """
+            INSERT INTO dpop_proofs (id, expires_at) VALUES (@id, @expiresUtc)
+            ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at WHERE dpop_proofs.expires_at <= @now
+            """;
+        return await connection.ExecuteAsync(sql, new { id, expiresUtc, now }) == 1 ? ReplayCheck.New : ReplayCheck.Replayed;
     }
 }
