@@ -55,9 +55,6 @@ public sealed class PhotoApiFactory : WebApplicationFactory<Program>
     /// <summary>Extra logging setup (e.g. a capturing provider); set before the server starts.</summary>
     public Action<Microsoft.Extensions.Logging.ILoggingBuilder>? ConfigureLogging { get; set; }
 
-    /// <summary>Extra services (e.g. an HTTPS listener, a replay cache shared with another instance); set before the server starts.</summary>
-    public Action<IServiceCollection>? ConfigureServices { get; set; }
-
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Production");
@@ -72,10 +69,6 @@ public sealed class PhotoApiFactory : WebApplicationFactory<Program>
         if (_time is { } time)
         {
             builder.ConfigureTestServices(services => services.Replace(ServiceDescriptor.Singleton(time)));
-        }
-        if (ConfigureServices is { } configureServices)
-        {
-            builder.ConfigureTestServices(configureServices);
         }
     }
 
