@@ -34,9 +34,10 @@ public static class AuthSetup
         services.AddSingleton<SenderConstraint>();
         // RFC 8705 §3: Kestrel asks for a client certificate and accepts any (self-signed ones too, RFC 8705 §2.2); what a
         // certificate is worth is decided per token, by its thumbprint. Without a certificate the connection still succeeds.
-        services.AddOptions<KestrelServerOptions>().Configure<IOptions<AuthOptions>>((kestrel, auth) =>
+        // Read from configuration, not IOptions<AuthOptions>: Kestrel is configured while the host is built, before start-up validation reports.
+        services.AddOptions<KestrelServerOptions>().Configure<IConfiguration>((kestrel, configuration) =>
         {
-            if (auth.Value.ClientCertificates.Tls)
+            if (configuration.GetValue<bool>("Auth:ClientCertificates:Tls"))
             {
                 kestrel.ConfigureHttpsDefaults(https =>
                 {
