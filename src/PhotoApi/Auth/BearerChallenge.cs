@@ -99,7 +99,7 @@ public static class BearerChallenge
             // RFC 6750 §3.1: no error code when the request carried no authentication information.
             http.Response.Headers.WWWAuthenticate = Challenges(http);
             await WriteProblemAsync(http, StatusCodes.Status401Unauthorized, "Unauthorized",
-                "This endpoint needs an access token: send it as 'Authorization: Bearer <token>'.");
+                "This endpoint needs an access token: send it as 'Authorization: Bearer <token>', or a DPoP-bound one as 'Authorization: DPoP <token>' with a DPoP proof.");
             return;
         }
 

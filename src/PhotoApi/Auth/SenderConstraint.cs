@@ -102,7 +102,7 @@ public sealed class SenderConstraint
     {
         if (context.Principal?.Identity is not AccessTokenIdentity identity || context.SecurityToken is not JsonWebToken token)
         {
-            context.Fail(new AccessTokenRejectedException(TokenRejection.Invalid));
+            Fail(context, TokenRejection.Invalid);
             return;
         }
         var request = context.Request;
@@ -111,7 +111,7 @@ public sealed class SenderConstraint
         // RFC 8705 §3: the certificate of this request must be the one the token is bound to, whatever the scheme.
         if (confirmation?.X5tS256 is { } x5t && !string.Equals(CertificateThumbprint(context.HttpContext), x5t, StringComparison.Ordinal))
         {
-            context.Fail(new AccessTokenRejectedException(TokenRejection.CertificateMismatch));
+            Fail(context, TokenRejection.CertificateMismatch);
             return;
         }
 
@@ -120,13 +120,13 @@ public sealed class SenderConstraint
             // RFC 9449 §7.1: the DPoP scheme is for DPoP-bound tokens only.
             if (confirmation?.Jkt is not { } jkt)
             {
-                context.Fail(new AccessTokenRejectedException(TokenRejection.NotDpopBound));
+                Fail(context, TokenRejection.NotDpopBound);
                 return;
             }
             var result = await _proofs.ValidateAsync(request.Headers["DPoP"].ToString(), request, token.EncodedToken, jkt);
             if (result.Rejection is { } rejection)
             {
-                context.Fail(new AccessTokenRejectedException(rejection));
+                Fail(context, rejection);
                 return;
             }
             if (result.RenewNonce)
@@ -139,13 +139,19 @@ public sealed class SenderConstraint
         // RFC 9449 §7.2: a DPoP-bound token presented as a Bearer token is refused (the downgrade a thief would try).
         if (confirmation?.Jkt is not null)
         {
-            context.Fail(new AccessTokenRejectedException(TokenRejection.DpopBoundAsBearer));
+            Fail(context, TokenRejection.DpopBoundAsBearer);
             return;
         }
         if (confirmation is null && identity.Issuer.RequireSenderConstrainedTokens)
         {
-            context.Fail(new AccessTokenRejectedException(TokenRejection.SenderConstraintRequired));
+            Fail(context, TokenRejection.SenderConstraintRequired);
         }
+    }
+
+    private static void Fail(TokenValidatedContext context, TokenRejection rejection)
+    {
+        AuthMetrics.TokenRejections.Add(1, new KeyValuePair<string, object?>("reason", rejection.Code));
+        context.Fail(new AccessTokenRejectedException(rejection));
     }
 
     /// <summary>
