@@ -164,6 +164,20 @@ public sealed class DpopScaleOutTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ProofForTheInstancesOwnAddress_IsRefused_ThePublicOriginCounts()
+    {
+        // htu is compared with Auth__ResourceUri's scheme, host and port, not with what the request came in on.
+        var token = BoundToken();
+        var nonce = await NonceFromAsync(_first.Api, token);
+        var proof = _key.Proof("GET", new Uri(_first.Api.BaseAddress, "/v1/photos"), token, issuedAt: _time.GetUtcNow(), nonce: nonce);
+
+        var response = await SendAsync(_first.Api, token, proof);
+
+        await HttpAssert.Problem(response, HttpStatusCode.Unauthorized);
+        Assert.Equal("The DPoP proof is for another URI.", HttpAssert.DpopChallenge(response)["error_description"]);
+    }
+
+    [Fact]
     public async Task ProofUsedAtOneInstance_IsRefusedAtTheOtherWithinTheWindow()
     {
         var token = BoundToken();
