@@ -1,10 +1,13 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using PhotoApi.Auth;
+using PhotoApi.Benchmarks.Infrastructure;
 
 namespace PhotoApi.Benchmarks.Micro;
 
@@ -81,11 +84,6 @@ public class DpopProofBenchmarks
         var p = rsa.ExportParameters(false);
         return (new RsaSecurityKey(rsa), new() { ["kty"] = "RSA", ["n"] = Base64UrlEncoder.Encode(p.Modulus), ["e"] = Base64UrlEncoder.Encode(p.Exponent) });
     }
-
-    private sealed class AcceptEveryJti : IDpopReplayCache
-    {
-        public ValueTask<ReplayCheck> TryUseAsync(string thumbprint, string jti, DateTimeOffset expiresUtc) => new(ReplayCheck.New);
-    }
 }
 
 /// <summary>
@@ -128,6 +126,103 @@ public class DpopReplayCacheBenchmarks
 
         public override DateTimeOffset GetUtcNow() => new(Interlocked.Add(ref _ticks, TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
     }
+}
+
+/// <summary>
+/// A Bearer and a DPoP request through the API's real JwtBearer authentication (AddPhotoApiAuth), both with a cached RS256
+/// access token, in one run: the difference is what DPoP adds end to end (header parsing, the per-request sender check, the
+/// ES256 proof). The replay cache accepts every jti and the clock stands still, so one proof can be presented again and again.
+/// </summary>
+[MemoryDiagnoser]
+public class DpopAuthenticationBenchmarks
+{
+    private LoopbackIssuer _issuer = null!;
+    private WebApplication _app = null!;
+    private IServiceScopeFactory _scopes = null!;
+    private string _bearer = "";
+    private string _dpop = "";
+    private string _proof = "";
+
+    [GlobalSetup]
+    public async Task SetupAsync()
+    {
+        _issuer = await LoopbackIssuer.StartAsync();
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        builder.Configuration.AddInMemoryCollection([new("Auth:Authority", _issuer.Authority), new("Auth:RequireHttpsMetadata", "false")]);
+        var now = DateTimeOffset.UtcNow;
+        builder.Services.AddSingleton<TimeProvider>(new FixedTime(now));
+        builder.Services.AddSingleton<IDpopReplayCache>(new AcceptEveryJti());
+        builder.AddPhotoApiAuth();
+        _app = builder.Build();
+        _scopes = _app.Services.GetRequiredService<IServiceScopeFactory>();
+
+        var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var q = ecdsa.ExportParameters(false).Q;
+        var jwk = new Dictionary<string, object> { ["kty"] = "EC", ["crv"] = "P-256", ["x"] = Base64UrlEncoder.Encode(q.X), ["y"] = Base64UrlEncoder.Encode(q.Y) };
+        var jkt = Base64UrlEncoder.Encode(new JsonWebKey(JsonSerializer.Serialize(jwk)).ComputeJwkThumbprint());
+        var bound = _issuer.Mint("bench-user", "photos.read photos.write", claims: new Dictionary<string, object> { ["cnf"] = new Dictionary<string, object> { ["jkt"] = jkt } });
+        _bearer = $"Bearer {_issuer.Mint("bench-user", "photos.read photos.write")}";
+        _dpop = $"DPoP {bound}";
+        _proof = new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
+        {
+            TokenType = "dpop+jwt",
+            AdditionalHeaderClaims = new Dictionary<string, object> { ["jwk"] = jwk },
+            Claims = new Dictionary<string, object>
+            {
+                ["jti"] = Guid.NewGuid().ToString("N"),
+                ["htm"] = "GET",
+                ["htu"] = "https://photos.example/v1/photos",
+                ["iat"] = now.ToUnixTimeSeconds(),
+                ["ath"] = DpopProofValidator.AccessTokenHash(bound),
+            },
+            SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(ecdsa), "ES256"),
+        });
+
+        // The first authentications fetch the keys and fill the token cache; both must succeed.
+        foreach (var (header, proof) in new[] { (_bearer, (string?)null), (_dpop, _proof) })
+        {
+            var result = await AuthenticateAsync(header, proof);
+            if (!result.Succeeded)
+            {
+                throw new InvalidOperationException($"{header[..6]} was refused: {result.Failure?.Message}");
+            }
+        }
+    }
+
+    [GlobalCleanup]
+    public async Task CleanupAsync()
+    {
+        await _app.DisposeAsync();
+        await _issuer.DisposeAsync();
+    }
+
+    [Benchmark(Baseline = true, Description = "Bearer (cached token)")]
+    public async Task<bool> Bearer() => (await AuthenticateAsync(_bearer, null)).Succeeded;
+
+    [Benchmark(Description = "DPoP (cached token + ES256 proof, replay cache excluded)")]
+    public async Task<bool> Dpop() => (await AuthenticateAsync(_dpop, _proof)).Succeeded;
+
+    private async Task<AuthenticateResult> AuthenticateAsync(string authorization, string? proof)
+    {
+        using var scope = _scopes.CreateScope();
+        var context = new DefaultHttpContext { RequestServices = scope.ServiceProvider };
+        context.Request.Method = "GET";
+        context.Request.Scheme = "https";
+        context.Request.Host = new HostString("photos.example");
+        context.Request.Path = "/v1/photos";
+        context.Request.Headers.Authorization = authorization;
+        if (proof is not null)
+        {
+            context.Request.Headers["DPoP"] = proof;
+        }
+        return await context.AuthenticateAsync();
+    }
+}
+
+internal sealed class AcceptEveryJti : IDpopReplayCache
+{
+    public ValueTask<ReplayCheck> TryUseAsync(string thumbprint, string jti, DateTimeOffset expiresUtc) => new(ReplayCheck.New);
 }
 
 internal sealed class FixedTime(DateTimeOffset now) : TimeProvider
