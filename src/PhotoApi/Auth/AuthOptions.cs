@@ -162,7 +162,7 @@ public sealed class ClientCertificateOptions
 
     /// <summary>
     /// TCP peers (IP addresses) allowed to state the client certificate in the RFC 9440 <c>Client-Cert</c> header: the
-    /// TLS-terminating proxies in front of PhotoApi. Empty: the header is never read.
+    /// TLS-terminating proxies in front of PhotoApi, compared with the socket's peer (not a forwarded address). Empty: the header is never read.
     /// </summary>
     public string[] TrustedProxies { get; set; } = [];
 }

@@ -11,6 +11,7 @@ namespace PhotoApi.Auth;
 /// RFC 6750 §3 responses, exactly: 401 with <c>WWW-Authenticate: Bearer</c> (no <c>error</c> when no token was sent,
 /// <c>error="invalid_token"</c> when it was bad), 403 with <c>error="insufficient_scope", scope="..."</c>, RFC 9470's
 /// <c>insufficient_user_authentication</c>, and RFC 9728's <c>resource_metadata</c> on every challenge. Each with a problem body.
+/// With DPoP on, a <c>DPoP algs="..."</c> challenge (RFC 9449 §7.1) stands beside the Bearer one, and the error goes in the scheme the request used.
 /// </summary>
 public static class BearerChallenge
 {

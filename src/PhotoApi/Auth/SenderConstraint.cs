@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -148,6 +149,11 @@ public sealed class SenderConstraint
         }
     }
 
+    // The socket's peer, which the forwarded-headers middleware (Proxies__*) does not rewrite, unlike Connection.RemoteIpAddress.
+    // No socket (another transport): no peer, so the header is not believed (fail closed).
+    private static IPAddress? TcpPeer(HttpContext http) =>
+        (http.Features.Get<IConnectionSocketFeature>()?.Socket.RemoteEndPoint as IPEndPoint)?.Address;
+
     private static void Fail(TokenValidatedContext context, TokenRejection rejection)
     {
         AuthMetrics.TokenRejections.Add(1, new KeyValuePair<string, object?>("reason", rejection.Code));
@@ -161,7 +167,7 @@ public sealed class SenderConstraint
     private string? CertificateThumbprint(HttpContext http)
     {
         Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
-        if (http.Connection.RemoteIpAddress is { } peer && _certificateProxies.Contains(peer.IsIPv4MappedToIPv6 ? peer.MapToIPv4() : peer))
+        if (TcpPeer(http) is { } peer && _certificateProxies.Contains(peer.IsIPv4MappedToIPv6 ? peer.MapToIPv4() : peer))
         {
             // RFC 9440 §2.2: one sf-binary, ":" base64(DER) ":". A proxy that forwards a client's own header is misconfigured.
             if (http.Request.Headers["Client-Cert"] is not [{ Length: > 2 } field] || field[0] != ':' || field[^1] != ':')
