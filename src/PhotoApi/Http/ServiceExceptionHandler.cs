@@ -23,7 +23,15 @@ public sealed class ServiceExceptionHandler(ILogger<ServiceExceptionHandler> log
         switch (exception)
         {
             case BadHttpRequestException bad:
-                problem = new ProblemDetails { Status = bad.StatusCode, Detail = bad.StatusCode == StatusCodes.Status400BadRequest ? bad.Message : null };
+                // Fixed texts: binding failures' own messages quote the client's input ("Failed to bind parameter ... from ...").
+                logger.LogDebug("Bad request: {Status}", bad.StatusCode);
+                problem = new ProblemDetails { Status = bad.StatusCode, Detail = ClientErrorText(bad.StatusCode) };
+                break;
+            case IOException when !http.Response.HasStarted:
+                // Kestrel throws a plain IOException for some broken framing (an overflowing chunk size) while we read a body:
+                // RFC 9112 §7.1 makes that the client's error. Logged without the exception: it is not our fault.
+                logger.LogInformation("Request body could not be read: {Reason}", exception.GetType().Name);
+                problem = new ProblemDetails { Status = StatusCodes.Status400BadRequest, Detail = ClientErrorText(StatusCodes.Status400BadRequest) };
                 break;
             case NpgsqlException { IsTransient: true } or TimeoutException:
                 logger.LogWarning("Database unavailable: {Reason}", exception.Message);
@@ -43,4 +51,12 @@ public sealed class ServiceExceptionHandler(ILogger<ServiceExceptionHandler> log
         await ProblemJson.WriteAsync(http, problem);
         return true;
     }
+
+    private static string? ClientErrorText(int status) => status switch
+    {
+        StatusCodes.Status400BadRequest => "The request is malformed: a route or query parameter, a header or the body could not be read.",
+        StatusCodes.Status408RequestTimeout => "The request body arrived too slowly.",
+        StatusCodes.Status413PayloadTooLarge => "The request body is too large.",
+        _ => null,
+    };
 }

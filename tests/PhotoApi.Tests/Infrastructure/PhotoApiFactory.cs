@@ -19,6 +19,8 @@ public sealed class PhotoApiFactory : WebApplicationFactory<Program>
     /// <param name="port">A fixed port (when another party, like an issuer's redirect URI, must know it in advance), or 0.</param>
     public PhotoApiFactory(string? authority, string connectionString, IDictionary<string, string?>? settings = null, int port = 0)
     {
+        // A port known in advance, so the resource identifier (required outside Development) can name it.
+        port = port == 0 ? FreePort.Next() : port;
         _settings = new Dictionary<string, string?>
         {
             ["Auth:Authority"] = authority,
@@ -29,6 +31,8 @@ public sealed class PhotoApiFactory : WebApplicationFactory<Program>
             // Tests send many requests from one address; the rate-limit tests set their own limits.
             ["RateLimits:PermitsPerWindow"] = "1000000",
             ["RateLimits:AnonymousPermitsPerWindow"] = "1000000",
+            ["RateLimits:AddressPermitsPerWindow"] = "1000000",
+            ["Auth:ResourceUri"] = $"http://127.0.0.1:{port}",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
@@ -51,12 +55,19 @@ public sealed class PhotoApiFactory : WebApplicationFactory<Program>
     /// <summary>Extra logging setup (e.g. a capturing provider); set before the server starts.</summary>
     public Action<Microsoft.Extensions.Logging.ILoggingBuilder>? ConfigureLogging { get; set; }
 
+    /// <summary>Services to replace (e.g. a fake clock for one component); set before the server starts.</summary>
+    public Action<IServiceCollection>? ConfigureServices { get; set; }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Production");
         if (ConfigureLogging is { } configureLogging)
         {
             builder.ConfigureLogging(configureLogging);
+        }
+        if (ConfigureServices is { } configureServices)
+        {
+            builder.ConfigureServices(configureServices);
         }
         foreach (var (key, value) in _settings.Where(s => s.Value is not null))
         {

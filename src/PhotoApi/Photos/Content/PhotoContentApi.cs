@@ -77,8 +77,8 @@ public static class PhotoContentApi
         {
             return TooLarge(maxBytes);
         }
-        // Kestrel stops reading past the limit too, so a body without Content-Length cannot run over it.
-        request.HttpContext.LimitBodySize(maxBytes);
+        // Kestrel stops reading a body without Content-Length too, one byte past the limit: the store counts exactly (413 at limit + 1).
+        request.HttpContext.LimitBodySize(maxBytes + 1);
 
         var result = await store.ReplaceAsync(user.Id, photoId, format, request.Body, maxBytes, cancellationToken);
         switch (result.Status)
