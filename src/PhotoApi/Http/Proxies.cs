@@ -21,7 +21,7 @@ public sealed class ProxyOptions
 
 /// <summary>
 /// ASP.NET Core's forwarded-headers middleware, trusting only the configured proxies: with none configured (the default)
-/// <c>X-Forwarded-*</c> is ignored and the client is the socket's peer. The rate limits key on the result.
+/// it is not in the pipeline, <c>X-Forwarded-*</c> is ignored and the client is the socket's peer. The rate limits key on the result.
 /// </summary>
 public static class Proxies
 {
@@ -49,6 +49,9 @@ public static class Proxies
             // ASP.NET trusts loopback by default; here nobody is trusted unless configured.
             options.KnownProxies.Clear();
             options.KnownIPNetworks.Clear();
+#pragma warning disable ASPDEPR005 // the obsolete list is still consulted, and still holds 127.0.0.0/8 by default
+            options.KnownNetworks.Clear();
+#pragma warning restore ASPDEPR005
             foreach (var proxy in proxies.Value.KnownProxies)
             {
                 options.KnownProxies.Add(IPAddress.Parse(proxy));
@@ -63,7 +66,12 @@ public static class Proxies
 
     public static WebApplication UsePhotoApiProxies(this WebApplication app)
     {
-        app.UseForwardedHeaders();
+        // The middleware believes every sender when both lists are empty: with no proxy configured it is left out.
+        var proxies = app.Services.GetRequiredService<IOptions<ProxyOptions>>().Value;
+        if (proxies.KnownProxies.Length > 0 || proxies.KnownNetworks.Length > 0)
+        {
+            app.UseForwardedHeaders();
+        }
         return app;
     }
 

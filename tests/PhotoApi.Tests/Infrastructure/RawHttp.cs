@@ -48,10 +48,10 @@ public static class RawHttp
 
     /// <summary>
     /// Sends <paramref name="request"/> exactly as given (request line, headers, framing: nothing is added), optionally
-    /// closes the sending side (so a truncated body really ends), and reads until the server closes or
-    /// <paramref name="wait"/> passes.
+    /// closes the sending side (so a truncated body really ends; Kestrel then treats the client as gone and may not
+    /// answer), and reads until the server closes or <paramref name="wait"/> passes.
     /// </summary>
-    public static async Task<Response> SendBytesAsync(Uri baseAddress, byte[] request, bool endOfInput = true, TimeSpan? wait = null)
+    public static async Task<Response> SendBytesAsync(Uri baseAddress, byte[] request, bool endOfInput = false, TimeSpan? wait = null)
     {
         using var client = new TcpClient();
         await client.ConnectAsync(baseAddress.Host, baseAddress.Port);
@@ -75,7 +75,7 @@ public static class RawHttp
     }
 
     /// <summary><see cref="SendBytesAsync(Uri, byte[], bool, TimeSpan?)"/> for a request written as Latin-1 text.</summary>
-    public static Task<Response> SendTextAsync(Uri baseAddress, string request, bool endOfInput = true, TimeSpan? wait = null) =>
+    public static Task<Response> SendTextAsync(Uri baseAddress, string request, bool endOfInput = false, TimeSpan? wait = null) =>
         SendBytesAsync(baseAddress, Encoding.Latin1.GetBytes(request), endOfInput, wait);
 
     private static async Task<byte[]> ReadToCloseAsync(Stream stream, TimeSpan wait)
