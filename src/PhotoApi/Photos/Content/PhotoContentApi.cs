@@ -77,8 +77,9 @@ public static class PhotoContentApi
         {
             return TooLarge(maxBytes);
         }
-        // Kestrel stops reading a body without Content-Length too, one byte past the limit: the store counts exactly (413 at limit + 1).
-        request.HttpContext.LimitBodySize(maxBytes + 1);
+        // The store counts the bytes and stops at limit + 1 (413). Kestrel's own limit is lifted here: for a chunked body it
+        // counts the chunk framing too, so exactly the limit would get 413 in one framing and not in the other.
+        request.HttpContext.LimitBodySize(null);
 
         var result = await store.ReplaceAsync(user.Id, photoId, format, request.Body, maxBytes, cancellationToken);
         switch (result.Status)
