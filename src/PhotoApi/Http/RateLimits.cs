@@ -54,6 +54,7 @@ public static class RateLimits
                 ? PartitionedRateLimiter.CreateChained(Overload.ConcurrencyLimiter(overload.Value), perCaller)
                 : perCaller;
             options.OnRejected = OnRejectedAsync;
+            options.AddPolicy(Overload.TransferPolicy, new TransfersPerCaller(overload.Value.TransfersPerUser));
         });
         builder.Services.AddSingleton<AddressRateLimiter>();
         return builder;
@@ -144,6 +145,25 @@ public static class RateLimits
             Detail = "Too many requests from this caller; wait for the time in Retry-After and try again.",
         });
     }
+}
+
+/// <summary>How many content transfers one caller may have running at once; one more is 429 with Retry-After.</summary>
+public sealed class TransfersPerCaller(int permits) : IRateLimiterPolicy<string>
+{
+    public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected { get; } = static async (context, _) =>
+    {
+        context.HttpContext.Response.Headers.RetryAfter = "1";
+        await ProblemJson.WriteAsync(context.HttpContext, new ProblemDetails
+        {
+            Status = StatusCodes.Status429TooManyRequests,
+            Detail = "Too many uploads and downloads at once from this caller; finish one and try again.",
+        });
+    };
+
+    public RateLimitPartition<string> GetPartition(HttpContext httpContext) =>
+        RateLimitPartition.GetConcurrencyLimiter(
+            httpContext.User.Identity is AccessTokenIdentity { IsAuthenticated: true } token ? token.CallerKey : $"ip|{RateLimits.AddressKey(httpContext.Connection.RemoteIpAddress)}",
+            _ => new ConcurrencyLimiterOptions { PermitLimit = permits, QueueLimit = 0 });
 }
 
 /// <summary>Token buckets per client address (IPv6 per /64), built once from <see cref="RateLimitOptions"/>.</summary>

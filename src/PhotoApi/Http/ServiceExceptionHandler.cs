@@ -8,7 +8,7 @@ namespace PhotoApi.Http;
 /// The last word on exceptions: a client's bad request gets its 4xx, an unreachable or overloaded database a 503 with
 /// Retry-After, anything else a 500 that says nothing about the code. Never a stack trace.
 /// </summary>
-public sealed class ServiceExceptionHandler(ILogger<ServiceExceptionHandler> logger) : IExceptionHandler
+public sealed partial class ServiceExceptionHandler(ILogger<ServiceExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -25,7 +25,7 @@ public sealed class ServiceExceptionHandler(ILogger<ServiceExceptionHandler> log
             case BadHttpRequestException bad:
                 // Fixed texts: binding failures' own messages quote the client's input ("Failed to bind parameter ... from ...").
                 logger.LogDebug("Bad request: {Status}", bad.StatusCode);
-                problem = new ProblemDetails { Status = bad.StatusCode, Detail = ClientErrorText(bad.StatusCode) };
+                problem = new ProblemDetails { Status = bad.StatusCode, Detail = BoundParameter(bad) is { } name ? $"The {name} parameter is malformed." : ClientErrorText(bad.StatusCode) };
                 break;
             case IOException when !http.Response.HasStarted:
                 // Kestrel throws a plain IOException for some broken framing (an overflowing chunk size) while we read a body:
@@ -51,6 +51,13 @@ public sealed class ServiceExceptionHandler(ILogger<ServiceExceptionHandler> log
         await ProblemJson.WriteAsync(http, problem);
         return true;
     }
+
+    // 'Failed to bind parameter "int? pageSize" from "<input>"': the first quotes hold our own declaration, never the input.
+    [System.Text.RegularExpressions.GeneratedRegex("""^(?:Failed to bind|Required) parameter "(?:[^"]* )?(?<name>[A-Za-z_][A-Za-z0-9_]*)"[ .]""")]
+    private static partial System.Text.RegularExpressions.Regex BindingFailure();
+
+    private static string? BoundParameter(BadHttpRequestException exception) =>
+        exception.StatusCode == StatusCodes.Status400BadRequest && BindingFailure().Match(exception.Message) is { Success: true } match ? match.Groups["name"].Value : null;
 
     private static string? ClientErrorText(int status) => status switch
     {

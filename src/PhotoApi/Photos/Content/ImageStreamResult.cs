@@ -12,7 +12,16 @@ public sealed class ImageStreamResult(FileStreamHttpResult inner) : IResult
 {
     public async Task ExecuteAsync(HttpContext httpContext)
     {
-        await inner.ExecuteAsync(httpContext);
+        try
+        {
+            await inner.ExecuteAsync(httpContext);
+        }
+        catch (ContentChangedException) when (httpContext.Response.HasStarted)
+        {
+            // Replaced mid-download: cut the response short (its Content-Length tells the client) rather than mix versions.
+            httpContext.Abort();
+            return;
+        }
         var response = httpContext.Response;
         if (response.StatusCode == StatusCodes.Status416RangeNotSatisfiable && !response.HasStarted)
         {

@@ -15,9 +15,8 @@ public static class PhotoContentApi
 {
     public static IEndpointRouteBuilder MapPhotoContent(this IEndpointRouteBuilder routes)
     {
-        // Streams last as long as the client's connection needs: no request timeout (Kestrel's minimum data rates still apply).
-        var content = routes.MapGroup("/v1/photos/{id}/content").WithTags("Photo content").RequireUser();
-        content.DisableRequestTimeout();
+        // Transfers: their own concurrency budget, a per-user limit, a finite timeout and a minimum data rate (Overload.IsTransfer).
+        var content = routes.MapGroup("/v1/photos/{id}/content").WithTags("Photo content").RequireUser().IsTransfer();
 
         content.MapGroup("").RequireScope(Scopes.PhotosRead)
             .MapGet("", GetContent)
