@@ -19,8 +19,6 @@ public sealed class PhotoApiFactory : WebApplicationFactory<Program>
     /// <param name="port">A fixed port (when another party, like an issuer's redirect URI, must know it in advance), or 0.</param>
     public PhotoApiFactory(string? authority, string connectionString, IDictionary<string, string?>? settings = null, int port = 0)
     {
-        // A port known in advance, so the resource identifier (required outside Development) can name it.
-        port = port == 0 ? FreePort.Next() : port;
         _settings = new Dictionary<string, string?>
         {
             ["Auth:Authority"] = authority,
@@ -32,7 +30,8 @@ public sealed class PhotoApiFactory : WebApplicationFactory<Program>
             ["RateLimits:PermitsPerWindow"] = "1000000",
             ["RateLimits:AnonymousPermitsPerWindow"] = "1000000",
             ["RateLimits:AddressPermitsPerWindow"] = "1000000",
-            ["Auth:ResourceUri"] = $"http://127.0.0.1:{port}",
+            // Required outside Development; with a random port it is set to the real address once Kestrel listens (BaseAddress).
+            ["Auth:ResourceUri"] = port == 0 ? UnknownAddress : $"http://127.0.0.1:{port}",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
@@ -41,6 +40,9 @@ public sealed class PhotoApiFactory : WebApplicationFactory<Program>
         UseKestrel(port);
     }
 
+    // Ports picked in advance would race with every other server the suite starts; the real one is known after start.
+    private const string UnknownAddress = "http://127.0.0.1";
+
     /// <summary>Where Kestrel listens (a random loopback port).</summary>
     public Uri BaseAddress
     {
@@ -48,7 +50,13 @@ public sealed class PhotoApiFactory : WebApplicationFactory<Program>
         {
             StartServer();
             var addresses = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
-            return new Uri(addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("localhost", "127.0.0.1", StringComparison.Ordinal));
+            var address = new Uri(addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("localhost", "127.0.0.1", StringComparison.Ordinal));
+            var auth = Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<PhotoApi.Auth.AuthOptions>>().Value;
+            if (auth.ResourceUri == UnknownAddress)
+            {
+                auth.ResourceUri = address.ToString().TrimEnd('/');
+            }
+            return address;
         }
     }
 
