@@ -85,6 +85,27 @@ public sealed class SlowClientTests : IAsyncLifetime
         Assert.Equal(2L, await _own.Database.ScalarAsync<long>("SELECT count(*) FROM photo_chunks WHERE photo_id = @id", ("id", Guid.Parse(photo))));
     }
 
+    [Fact]
+    public async Task ContentReplacedDuringASlowDownload_CutsTheDownloadShort_NeverMixesTwoVersions()
+    {
+        var token = _own.Issuer.Token(ApiFixture.NewSubject("reader"), "photos.read photos.write");
+        var client = _own.Api.WithToken(token);
+        var before = Images.Png(12 * 1024 * 1024, seed: 5);
+        var photo = await PhotoAsync(client, before);
+        using var download = await StallingDownloadAsync(token, photo);
+        await Task.Delay(500);
+
+        Assert.Equal(HttpStatusCode.OK, (await client.PutAsync($"/v1/photos/{photo}/content", Images.Content(Images.Png(12 * 1024 * 1024, seed: 6), "image/png"))).StatusCode);
+        var received = await ReadBytesToCloseAsync(download, TimeSpan.FromSeconds(60));
+
+        var split = received.AsSpan().IndexOf("\r\n\r\n"u8) + 4;
+        Assert.StartsWith("HTTP/1.1 200", Encoding.ASCII.GetString(received, 0, 12), StringComparison.Ordinal);
+        var body = received[split..];
+        // The old version's chunks went with the swap: the response ends early, and what came is the old version only.
+        Assert.InRange(body.Length, 1, before.Length - 1);
+        Assert.True(before.AsSpan(0, body.Length).SequenceEqual(body), "the download mixed two versions");
+    }
+
     private static async Task<string> PhotoAsync(HttpClient client, byte[] content)
     {
         var id = (await HttpAssert.Ok<JsonElement>(await client.PostAsJsonAsync("/v1/photos", new { title = "slow" }), HttpStatusCode.Created)).GetProperty("id").GetString()!;
@@ -115,7 +136,10 @@ public sealed class SlowClientTests : IAsyncLifetime
         return client;
     }
 
-    private static async Task<string> ReadToCloseAsync(TcpClient client, TimeSpan wait)
+    private static async Task<string> ReadToCloseAsync(TcpClient client, TimeSpan wait) =>
+        Encoding.ASCII.GetString(await ReadBytesToCloseAsync(client, wait));
+
+    private static async Task<byte[]> ReadBytesToCloseAsync(TcpClient client, TimeSpan wait)
     {
         using var timeout = new CancellationTokenSource(wait);
         using var buffer = new MemoryStream();
@@ -127,7 +151,7 @@ public sealed class SlowClientTests : IAsyncLifetime
         {
             // Reset after the answer, or instead of one.
         }
-        return Encoding.ASCII.GetString(buffer.ToArray());
+        return buffer.ToArray();
     }
 
     private static async Task EventuallyAsync(Func<Task<bool>> condition)
