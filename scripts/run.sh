@@ -67,7 +67,7 @@ pids+=($!)
 wait_for "$issuer_url/health" .run/dev-issuer.log
 
 # 4. The API, configured exactly as it would be for any production issuer.
-(cd src/PhotoApi && Auth__Authority="$issuer_url" Auth__RequireHttpsMetadata=false \
+(cd src/PhotoApi && Auth__Authority="$issuer_url" Auth__RequireHttpsMetadata=false Auth__ResourceUri="$api_url" \
   exec dotnet "../../$api_dll" --urls "$api_url") >.run/api.log 2>&1 &
 pids+=($!)
 wait_for "$api_url/health/ready" .run/api.log
