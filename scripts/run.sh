@@ -20,6 +20,7 @@ need() {
   "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null
 }
 need curl
+need jq   # the README's commands read JSON responses with jq
 
 # 1. PostgreSQL
 if [ -z "${ConnectionStrings__Photos:-}" ]; then
@@ -91,10 +92,10 @@ if api "$alice_token" "$api_url/v1/photos" | grep -q '"items":\[\]'; then
   png=$(mktemp)
   # A real 1x1 PNG, so content downloads work in the demo.
   echo 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==' | base64 -d >"$png"
-  album=$(api "$alice_token" -X POST "$api_url/v1/albums" -H 'Content-Type: application/json' -d '{"title":"Summer 2024"}' | sed -E 's/.*"id":"([^"]+)".*/\1/')
+  album=$(api "$alice_token" -X POST "$api_url/v1/albums" -H 'Content-Type: application/json' -d '{"title":"Summer 2024"}' | jq -r .id)
   for title in "Beach at low tide" "Lighthouse" "Harbour at dusk"; do
     photo=$(api "$alice_token" -X POST "$api_url/v1/photos" -H 'Content-Type: application/json' \
-      -d "{\"title\":\"$title\",\"takenAt\":\"2024-07-14T18:30:00Z\"}" | sed -E 's/.*"id":"([^"]+)".*/\1/')
+      -d "{\"title\":\"$title\",\"takenAt\":\"2024-07-14T18:30:00Z\"}" | jq -r .id)
     api "$alice_token" -X PUT "$api_url/v1/photos/$photo/content" -H 'Content-Type: image/png' --data-binary "@$png" >/dev/null
     api "$alice_token" -X PUT "$api_url/v1/albums/$album/photos/$photo" >/dev/null
   done

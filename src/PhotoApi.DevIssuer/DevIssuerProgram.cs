@@ -63,6 +63,7 @@ public sealed class DevIssuerProgram
         app.MapAccount();
         app.MapAuthorize();
         app.MapToken();
+        app.MapUserInfo();
         app.MapDevTokens();
         return app;
     }

@@ -59,7 +59,7 @@ public sealed class DiscoveryTests(IssuerHost host) : IClassFixture<IssuerHost>
         var metadata = await GetJsonAsync(".well-known/openid-configuration");
 
         Assert.Equal(
-            ["offline_access", "openid", "photos.admin", "photos.read", "photos.write"],
+            ["email", "offline_access", "openid", "photos.admin", "photos.read", "photos.write", "profile"],
             Strings(metadata, "scopes_supported").Order());
     }
 

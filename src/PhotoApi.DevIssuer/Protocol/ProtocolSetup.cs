@@ -16,6 +16,7 @@ public static class ProtocolSetup
     public const string TokenPath = "/connect/token";
     public const string RevocationPath = "/connect/revoke";
     public const string IntrospectionPath = "/connect/introspect";
+    public const string UserInfoPath = "/connect/userinfo";
     public const string JwksPath = "/.well-known/jwks";
     public const string OpenIdConfigurationPath = "/.well-known/openid-configuration";
     public const string OAuthMetadataPath = "/.well-known/oauth-authorization-server";
@@ -41,6 +42,7 @@ public static class ProtocolSetup
                     .SetTokenEndpointUris(TokenPath.TrimStart('/'))
                     .SetRevocationEndpointUris(RevocationPath.TrimStart('/'))
                     .SetIntrospectionEndpointUris(IntrospectionPath.TrimStart('/'))
+                    .SetUserInfoEndpointUris(UserInfoPath.TrimStart('/'))
                     .SetJsonWebKeySetEndpointUris(JwksPath.TrimStart('/'))
                     .SetConfigurationEndpointUris(OpenIdConfigurationPath.TrimStart('/'), OAuthMetadataPath.TrimStart('/'));
 
@@ -50,6 +52,10 @@ public static class ProtocolSetup
                     .RequireProofKeyForCodeExchange();
 
                 server.RegisterScopes([.. PhotoScopes.All]);
+                // claims_supported: what ID tokens, access tokens and UserInfo can carry (OpenIddict lists iss, sub, aud, exp, iat).
+                server.RegisterClaims(Claims.Name, Claims.Email, Claims.AuthenticationTime, Claims.AuthenticationContextReference,
+                    Claims.AuthorizedParty, Claims.ClientId, Claims.Scope);
+                server.AddProtocolRefusals();
 
                 // RFC 9068 JWT access tokens that any resource server can verify from the JWKS.
                 server.DisableAccessTokenEncryption();
@@ -57,6 +63,7 @@ public static class ProtocolSetup
                 server.UseAspNetCore()
                     .EnableAuthorizationEndpointPassthrough()
                     .EnableTokenEndpointPassthrough()
+                    .EnableUserInfoEndpointPassthrough()
                     // Plain HTTP on loopback is fine for a dev tool.
                     .DisableTransportSecurityRequirement();
             });

@@ -43,6 +43,10 @@ public sealed class TokenClient(Uri baseAddress) : IDisposable
     public Task<TokenResponse> IntrospectAsync(Client client, string token) =>
         PostAsync("connect/introspect", client.Id, client.Secret, new() { ["token"] = token });
 
+    /// <summary>Any token request, e.g. a grant the issuer should refuse.</summary>
+    public Task<TokenResponse> TokenRequestAsync(Client client, Dictionary<string, string?> form) =>
+        PostAsync("connect/token", client.Id, client.Secret, form);
+
     public void Dispose() => _http.Dispose();
 
     private async Task<TokenResponse> PostAsync(string path, string clientId, string? clientSecret, Dictionary<string, string?> form)
@@ -76,6 +80,10 @@ public sealed record TokenResponse(HttpStatusCode Status, JsonElement Body, stri
     public string? Error => Get("error");
 
     public string? Scope => Get("scope");
+
+    public string? IdToken => Get("id_token");
+
+    public string? ErrorDescription => Get("error_description");
 
     public string? Get(string name) =>
         Body.ValueKind == JsonValueKind.Object && Body.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
