@@ -64,6 +64,7 @@ public sealed class DevIssuerProgram
         app.MapAuthorize();
         app.MapToken();
         app.MapUserInfo();
+        app.MapDeviceVerification();
         app.MapDevTokens();
         return app;
     }

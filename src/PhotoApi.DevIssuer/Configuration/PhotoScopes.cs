@@ -33,6 +33,7 @@ public static class GrantTypeNames
     public const string AuthorizationCode = "authorization_code";
     public const string RefreshToken = "refresh_token";
     public const string ClientCredentials = "client_credentials";
+    public const string DeviceCode = "urn:ietf:params:oauth:grant-type:device_code";
 
-    public static readonly IReadOnlyList<string> All = [AuthorizationCode, RefreshToken, ClientCredentials];
+    public static readonly IReadOnlyList<string> All = [AuthorizationCode, RefreshToken, ClientCredentials, DeviceCode];
 }

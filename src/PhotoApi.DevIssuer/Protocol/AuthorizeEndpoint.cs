@@ -84,7 +84,7 @@ public static class AuthorizeEndpoint
         var application = await applications.FindByClientIdAsync(request.ClientId!)
             ?? throw new InvalidOperationException("OpenIddict validated a client that no longer exists.");
         var clientName = await applications.GetDisplayNameAsync(application) ?? request.ClientId!;
-        return ConsentPage.Render(http, antiforgery, clientName, user, request.GetScopes(), WithoutSignInDemands(parameters));
+        return ConsentPage.Render(http, antiforgery, ProtocolSetup.AuthorizationPath, clientName, user, request.GetScopes(), WithoutSignInDemands(parameters));
     }
 
     private static bool MustSignInAgain(OpenIddictRequest request, SignInSession session, TimeProvider time) =>
@@ -112,6 +112,7 @@ public static class ConsentPage
     public static ContentHttpResult Render(
         HttpContext http,
         IAntiforgery antiforgery,
+        string action,
         string clientName,
         DemoUserOptions user,
         IEnumerable<string> scopes,
@@ -125,7 +126,7 @@ public static class ConsentPage
             {string.Join("\n", items)}
             </ul>
             <p class="note">Signed in as {HtmlPage.Encode(user.Name)}.</p>
-            <form method="post" action="{HtmlPage.Encode(http.Request.PathBase + ProtocolSetup.AuthorizationPath)}">
+            <form method="post" action="{HtmlPage.Encode(http.Request.PathBase + action)}">
               {HtmlPage.AntiforgeryField(antiforgery, http)}
               {HtmlPage.HiddenFields(requestParameters)}
               <button type="submit" id="allow" name="decision" value="allow">Allow</button>

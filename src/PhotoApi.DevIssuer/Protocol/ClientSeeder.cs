@@ -65,6 +65,11 @@ public sealed class ClientSeeder(IServiceProvider services, IOptions<DevIssuerOp
             descriptor.Permissions.Add(Permissions.GrantTypes.RefreshToken);
         }
 
+        if (client.GrantTypes.Contains(GrantTypeNames.DeviceCode))
+        {
+            descriptor.Permissions.UnionWith([Permissions.Endpoints.DeviceAuthorization, Permissions.GrantTypes.DeviceCode]);
+        }
+
         if (client.GrantTypes.Contains(GrantTypeNames.ClientCredentials))
         {
             descriptor.Permissions.Add(Permissions.GrantTypes.ClientCredentials);

@@ -17,6 +17,8 @@ public static class ProtocolSetup
     public const string RevocationPath = "/connect/revoke";
     public const string IntrospectionPath = "/connect/introspect";
     public const string UserInfoPath = "/connect/userinfo";
+    public const string DeviceAuthorizationPath = "/connect/device";
+    public const string VerificationPath = "/connect/verify";
     public const string JwksPath = "/.well-known/jwks";
     public const string OpenIdConfigurationPath = "/.well-known/openid-configuration";
     public const string OAuthMetadataPath = "/.well-known/oauth-authorization-server";
@@ -43,19 +45,29 @@ public static class ProtocolSetup
                     .SetRevocationEndpointUris(RevocationPath.TrimStart('/'))
                     .SetIntrospectionEndpointUris(IntrospectionPath.TrimStart('/'))
                     .SetUserInfoEndpointUris(UserInfoPath.TrimStart('/'))
+                    .SetDeviceAuthorizationEndpointUris(DeviceAuthorizationPath.TrimStart('/'))
+                    .SetEndUserVerificationEndpointUris(VerificationPath.TrimStart('/'))
                     .SetJsonWebKeySetEndpointUris(JwksPath.TrimStart('/'))
                     .SetConfigurationEndpointUris(OpenIdConfigurationPath.TrimStart('/'), OAuthMetadataPath.TrimStart('/'));
 
                 server.AllowAuthorizationCodeFlow()
                     .AllowRefreshTokenFlow()
                     .AllowClientCredentialsFlow()
+                    .AllowDeviceAuthorizationFlow()
                     .RequireProofKeyForCodeExchange();
+
+                // RFC 8628 §6.1: 8 characters from 20 consonants (~34.5 bits) is easy to type on a phone and hard to guess
+                // within the code's lifetime; shown as BCDF-GHJK.
+                server.SetUserCodeCharset([.. "BCDFGHJKLMNPQRSTVWXZ".Select(c => c.ToString())])
+                    .SetUserCodeLength(8)
+                    .SetUserCodeDisplayFormat("{0}{1}{2}{3}-{4}{5}{6}{7}");
 
                 server.RegisterScopes([.. PhotoScopes.All]);
                 // claims_supported: what ID tokens, access tokens and UserInfo can carry (OpenIddict lists iss, sub, aud, exp, iat).
                 server.RegisterClaims(Claims.Name, Claims.Email, Claims.AuthenticationTime, Claims.AuthenticationContextReference,
                     Claims.AuthorizedParty, Claims.ClientId, Claims.Scope);
                 server.AddProtocolRefusals();
+                server.AddDevicePolling();
 
                 // RFC 9068 JWT access tokens that any resource server can verify from the JWKS.
                 server.DisableAccessTokenEncryption();
@@ -64,6 +76,7 @@ public static class ProtocolSetup
                     .EnableAuthorizationEndpointPassthrough()
                     .EnableTokenEndpointPassthrough()
                     .EnableUserInfoEndpointPassthrough()
+                    .EnableEndUserVerificationEndpointPassthrough()
                     // Plain HTTP on loopback is fine for a dev tool.
                     .DisableTransportSecurityRequirement();
             });
@@ -71,12 +84,13 @@ public static class ProtocolSetup
         builder.Services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, ConfigureServerFromDevIssuerOptions>();
         // Build OpenIddict's options at start: loads (or creates) the signing key and fails fast on a bad setup.
         builder.Services.AddOptions<OpenIddictServerOptions>().ValidateOnStart();
+        builder.Services.AddSingleton<DevicePolling>();
         builder.Services.AddHostedService<ClientSeeder>();
         return builder;
     }
 
     /// <summary>Applies DevIssuer options to OpenIddict lazily, after test hosts had their say.</summary>
-    private sealed class ConfigureServerFromDevIssuerOptions(IOptions<DevIssuerOptions> devIssuer, IssuerSigningKey signingKey)
+    private sealed class ConfigureServerFromDevIssuerOptions(IOptions<DevIssuerOptions> devIssuer, IssuerSigningKey signingKey, TimeProvider time)
         : IConfigureOptions<OpenIddictServerOptions>
     {
         public void Configure(OpenIddictServerOptions options)
@@ -88,6 +102,8 @@ public static class ProtocolSetup
             }
 
             options.SigningCredentials.Add(signingKey.Credentials);
+            // One clock for token lifetimes, sign-in age and device polling (tests move it with a fake).
+            options.TimeProvider = time;
 
             // Codes and refresh tokens are encrypted with a per-process key: they die with the in-memory store anyway.
             options.EncryptionCredentials.Add(new EncryptingCredentials(

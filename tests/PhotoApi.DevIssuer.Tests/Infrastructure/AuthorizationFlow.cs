@@ -18,6 +18,24 @@ public static class AuthorizationFlow
         return await browser.SubmitAsync(page, new Dictionary<string, string> { ["decision"] = allow ? "allow" : "deny" });
     }
 
+    /// <summary>
+    /// The device flow's other half (RFC 8628 §3.3): the user opens the verification URI on a phone, signs in if asked,
+    /// and answers the consent page. Returns the page the user ends on.
+    /// </summary>
+    public static async Task<Page> AnswerDeviceAsync(this TestBrowser browser, string verificationUri, string user = "alice", bool allow = true)
+    {
+        var page = await browser.OpenAsync(verificationUri);
+        if (page.IsRedirect && page.Location!.AbsolutePath == "/account/login")
+        {
+            var login = await browser.FollowAsync(page);
+            page = await browser.FollowAsync(await browser.SignInAsync(login, user));
+        }
+
+        Assert.True(page.IsConsentPage, $"Expected the consent page but got {(int)page.Status} {page.Location}: {page.Html}");
+        var answered = await browser.SubmitAsync(page, new Dictionary<string, string> { ["decision"] = allow ? "allow" : "deny" });
+        return await browser.FollowAsync(answered);
+    }
+
     public static async Task<string> GetCodeAsync(
         this TestBrowser browser, AuthorizationRequest request, string user = "alice", bool secondFactor = false)
     {
