@@ -26,17 +26,28 @@ public static class ProtocolSetup
     /// <summary>OpenIddict does every protocol step; our code only decides who signs in and what they consent to.</summary>
     public static WebApplicationBuilder AddDevIssuerProtocol(this WebApplicationBuilder builder)
     {
-        // One database per host so several test hosts in one process never share tokens.
-        var databaseName = $"dev-issuer-{Guid.NewGuid():N}";
-        builder.Services.AddDbContext<DevIssuerDbContext>(db => db
-            .UseInMemoryDatabase(databaseName)
-            .ConfigureWarnings(warnings => warnings.Ignore(InMemoryEventId.TransactionIgnoredWarning))
-            .UseOpenIddict());
+        // PostgreSQL when ConnectionStrings:DevIssuer is set (restarts keep codes, refresh tokens and consents);
+        // otherwise in memory, one database per host so several test hosts in one process never share tokens.
+        var inMemoryName = $"dev-issuer-{Guid.NewGuid():N}";
+        builder.Services.AddDbContext<DevIssuerDbContext>((services, db) =>
+        {
+            if (services.GetRequiredService<IConfiguration>().GetConnectionString(DevIssuerDbContext.ConnectionStringName) is { Length: > 0 } connectionString)
+            {
+                db.UseNpgsql(connectionString);
+            }
+            else
+            {
+                db.UseInMemoryDatabase(inMemoryName)
+                    .ConfigureWarnings(warnings => warnings.Ignore(InMemoryEventId.TransactionIgnoredWarning));
+            }
+
+            db.UseOpenIddict();
+        });
 
         builder.Services.AddOpenIddict()
             .AddCore(core => core.UseEntityFrameworkCore()
                 .UseDbContext<DevIssuerDbContext>()
-                // The in-memory provider has no ExecuteUpdate/ExecuteDelete.
+                // The in-memory provider has no ExecuteUpdate/ExecuteDelete; a dev tool does not need them.
                 .DisableBulkOperations())
             .AddServer(server =>
             {
@@ -90,7 +101,8 @@ public static class ProtocolSetup
     }
 
     /// <summary>Applies DevIssuer options to OpenIddict lazily, after test hosts had their say.</summary>
-    private sealed class ConfigureServerFromDevIssuerOptions(IOptions<DevIssuerOptions> devIssuer, IssuerSigningKey signingKey, TimeProvider time)
+    private sealed class ConfigureServerFromDevIssuerOptions(
+        IOptions<DevIssuerOptions> devIssuer, IssuerSigningKey signingKey, TokenEncryptionKey encryptionKey, TimeProvider time)
         : IConfigureOptions<OpenIddictServerOptions>
     {
         public void Configure(OpenIddictServerOptions options)
@@ -105,11 +117,8 @@ public static class ProtocolSetup
             // One clock for token lifetimes, sign-in age and device polling (tests move it with a fake).
             options.TimeProvider = time;
 
-            // Codes and refresh tokens are encrypted with a per-process key: they die with the in-memory store anyway.
-            options.EncryptionCredentials.Add(new EncryptingCredentials(
-                new SymmetricSecurityKey(RandomNumberGenerator.GetBytes(32)),
-                SecurityAlgorithms.Aes256KW,
-                SecurityAlgorithms.Aes256CbcHmacSha512));
+            // Codes and refresh tokens are encrypted with a key kept on disk, so they survive a restart with the store.
+            options.EncryptionCredentials.Add(encryptionKey.Credentials);
 
             // S256 only: "plain" leaks the verifier to anyone who sees the authorization request (RFC 7636 §4.2).
             options.CodeChallengeMethods.Remove(CodeChallengeMethods.Plain);
