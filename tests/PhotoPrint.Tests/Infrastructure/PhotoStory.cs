@@ -1,5 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using OpenIddict.Abstractions;
 
 namespace PhotoPrint.Tests.Infrastructure;
 
@@ -29,6 +31,28 @@ public sealed class PhotoStory : IAsyncDisposable
 
     public PhotoApiFactory Api { get; }
 
+    public string BobsPhotoId { get; private set; } = "";
+
+    /// <summary>The status of every refresh token the issuer has issued to <paramref name="clientId"/> for <paramref name="subject"/>.</summary>
+    public async Task<IReadOnlyList<string>> RefreshTokenStatusesAsync(string subject, string clientId)
+    {
+        await using var scope = Issuer.Services.CreateAsyncScope();
+        var tokens = scope.ServiceProvider.GetRequiredService<IOpenIddictTokenManager>();
+        var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
+        var applicationId = await applications.GetIdAsync((await applications.FindByClientIdAsync(clientId))!);
+        var statuses = new List<string>();
+        await foreach (var token in tokens.FindBySubjectAsync(subject))
+        {
+            if (await tokens.GetApplicationIdAsync(token) == applicationId
+                && await tokens.GetTypeAsync(token) == OpenIddictConstants.TokenTypeIdentifiers.RefreshToken)
+            {
+                statuses.Add((await tokens.GetStatusAsync(token))!);
+            }
+        }
+
+        return statuses;
+    }
+
     /// <param name="issuerSettings">Extra dev issuer configuration (e.g. a client's redirect URI).</param>
     /// <param name="issuerTime">The issuer's clock (a fake one where polling or expiry matters).</param>
     public static async Task<PhotoStory> StartAsync(IDictionary<string, string?>? issuerSettings = null, TimeProvider? issuerTime = null)
@@ -41,11 +65,12 @@ public sealed class PhotoStory : IAsyncDisposable
 
         await story.AddPhotoAsync("alice", "Lighthouse", SmallPng);
         await story.AddPhotoAsync("alice", "Harbour at dusk", LargerPng);
-        await story.AddPhotoAsync("bob", "Bob's bicycle", SmallPng);
+        story.BobsPhotoId = await story.AddPhotoAsync("bob", "Bob's bicycle", SmallPng);
         return story;
     }
 
-    public async Task AddPhotoAsync(string user, string title, byte[] png)
+    /// <summary>Adds a photo with content through the API; returns its id.</summary>
+    public async Task<string> AddPhotoAsync(string user, string title, byte[] png)
     {
         using var owner = await AsUserAsync(user);
         using var created = await owner.PostAsJsonAsync("/v1/photos", new { title });
@@ -55,6 +80,7 @@ public sealed class PhotoStory : IAsyncDisposable
         content.Headers.ContentType = new MediaTypeHeaderValue("image/png");
         using var uploaded = await owner.PutAsync($"/v1/photos/{id}/content", content);
         uploaded.EnsureSuccessStatusCode();
+        return id!;
     }
 
     /// <summary>An API client for <paramref name="user"/> through another app, with a token from the dev issuer's /dev/tokens.</summary>
