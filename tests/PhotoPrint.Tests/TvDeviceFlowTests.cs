@@ -66,6 +66,21 @@ public sealed class TvDeviceFlowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheApiRefusesTheAccessToken_TheTvRefreshesOnceAndTriesAgain()
+    {
+        var tv = NewTv();
+        var signedIn = await SignInOnTheTvAsync("alice", tv);
+        // A token the TV believes fresh but the API refuses (401), as after a key rotation or an early revocation.
+        var refused = signedIn.Tokens with { AccessToken = signedIn.Tokens.AccessToken + "x" };
+        var session = new TvSession(_http, await tv.DiscoverAsync(), new TvOptions(_story.Issuer.BaseAddress, _story.Api.BaseAddress), _tvTime, refused);
+
+        var photos = await session.ListPhotosAsync();
+
+        Assert.Equal(2, photos.Count);
+        Assert.NotEqual(refused.AccessToken, session.Tokens.AccessToken);
+    }
+
+    [Fact]
     public async Task OnExit_TheTvRevokesItsRefreshToken()
     {
         var session = await SignInOnTheTvAsync("alice");
@@ -97,9 +112,9 @@ public sealed class TvDeviceFlowTests : IAsyncLifetime
     }
 
     /// <summary>The TV starts polling (authorization_pending), Alice answers on her phone, the TV's next poll gets tokens.</summary>
-    private async Task<TvSession> SignInOnTheTvAsync(string user)
+    private async Task<TvSession> SignInOnTheTvAsync(string user, DeviceSignIn? tv = null)
     {
-        var tv = NewTv();
+        tv ??= NewTv();
         var device = await tv.StartAsync();
         var waiting = tv.WaitForApprovalAsync(device);
 

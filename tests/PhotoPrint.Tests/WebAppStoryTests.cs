@@ -7,7 +7,7 @@ namespace PhotoPrint.Tests;
 /// <summary>
 /// The seed's story in a real browser (headless Chromium): Alice signs in to PhotoPrint with the dev issuer, consents to
 /// photos.read, sees her thumbnails (streamed through PhotoPrint's backend) and not Bob's; the tokens stay on PhotoPrint's
-/// server; the access token is refreshed before it expires; signing out revokes the refresh token.
+/// server; the access token is refreshed before it expires; signing out revokes the refresh token; denying is no error.
 /// </summary>
 [Trait("Category", "Browser")]
 public sealed class WebAppStoryTests : IAsyncLifetime
@@ -95,6 +95,22 @@ public sealed class WebAppStoryTests : IAsyncLifetime
         await Assertions.Expect(page.Locator("#signed-out")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#sign-in")).ToBeVisibleAsync();
         Assert.Equal(["revoked"], await _story.RefreshTokenStatusesAsync("alice", "photoprint"));
+    }
+
+    [Fact]
+    public async Task AliceDenies_PhotoPrintSaysSoAndHoldsNoToken()
+    {
+        var context = await _browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(_web.BaseAddress.AbsoluteUri);
+        await page.Locator("#sign-in").ClickAsync();
+        await Chromium.SignInAsync(page, "alice");
+        await page.Locator("#deny").ClickAsync();
+
+        await Assertions.Expect(page.Locator("#sign-in-failed")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#sign-in")).ToBeVisibleAsync();
+        Assert.DoesNotContain(await context.CookiesAsync([_web.BaseAddress.AbsoluteUri]), cookie => cookie.Name == "photoprint.session");
+        Assert.Empty(await _story.RefreshTokenStatusesAsync("alice", "photoprint"));
     }
 
     private async Task<(IBrowserContext Context, IPage Page)> SignInAsAliceAsync()

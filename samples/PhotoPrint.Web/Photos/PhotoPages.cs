@@ -34,7 +34,9 @@ public static class PhotoPages
         var accessToken = http.User.Identity?.IsAuthenticated == true ? await tokens.AccessTokenAsync(cancellationToken) : null;
         if (accessToken is null)
         {
-            var note = http.Request.Query.ContainsKey("signedOut") ? """<p id="signed-out">You are signed out; PhotoPrint's access was revoked.</p>""" : "";
+            var note = http.Request.Query.ContainsKey("signedOut") ? """<p id="signed-out">You are signed out; PhotoPrint's access was revoked.</p>"""
+                : http.Request.Query.ContainsKey("signInFailed") ? """<p id="sign-in-failed">Sign-in did not complete: PhotoPrint was not given access.</p>"""
+                : "";
             return Page($"""
                 {note}
                 <p>PhotoPrint prints your photos. It needs to see them first.</p>

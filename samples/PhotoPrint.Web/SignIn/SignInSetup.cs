@@ -73,6 +73,15 @@ public static class SignInSetup
                 oidc.CorrelationCookie.SecurePolicy = securePolicy;
                 oidc.NonceCookie.SameSite = SameSiteMode.Lax;
                 oidc.NonceCookie.SecurePolicy = securePolicy;
+
+                // Denied consent (access_denied), a stale or forged callback: back to the home page with a plain message,
+                // not an error page, and nothing from the callback echoed.
+                oidc.Events.OnRemoteFailure = context =>
+                {
+                    context.Response.Redirect("/?signInFailed=1");
+                    context.HandleResponse();
+                    return Task.CompletedTask;
+                };
             });
 
         builder.Services.AddOptions<CookieAuthenticationOptions>(CookieScheme)
