@@ -1,8 +1,6 @@
-using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Server;
 using PhotoApi.DevIssuer.Configuration;
 using PhotoApi.DevIssuer.Keys;
