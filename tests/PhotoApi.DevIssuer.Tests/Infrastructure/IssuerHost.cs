@@ -31,7 +31,9 @@ public sealed class IssuerHost : WebApplicationFactory<DevIssuerProgram>
         _ownsKeyDirectory = keyDirectory is null;
         KeyDirectory = keyDirectory ?? NewTempDirectory();
         _settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>());
-        UseKestrel(0);
+        // Endpoints set on Kestrel, not UseKestrel(port): that overload edits the server addresses after build and races with
+        // Kestrel binding them (dotnet/aspnetcore#67714: "Addresses cannot be modified after the server has started").
+        UseKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0));
     }
 
     public string KeyDirectory { get; }

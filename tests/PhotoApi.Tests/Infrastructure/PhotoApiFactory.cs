@@ -41,7 +41,9 @@ public sealed class PhotoApiFactory : WebApplicationFactory<Program>
         {
             _settings[key] = value;
         }
-        UseKestrel(port);
+        // Endpoints set on Kestrel, not UseKestrel(port): that overload edits the server addresses after build and races with
+        // Kestrel binding them (dotnet/aspnetcore#67714: "Addresses cannot be modified after the server has started").
+        UseKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, port));
     }
 
     // Ports picked in advance would race with every other server the suite starts; the real one is known after start.

@@ -20,7 +20,9 @@ public sealed class IssuerHost : WebApplicationFactory<DevIssuerProgram>
         _settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>());
         _time = time;
         Directory.CreateDirectory(_keyDirectory);
-        UseKestrel(0);
+        // Endpoints set on Kestrel, not UseKestrel(port): that overload edits the server addresses after build and races with
+        // Kestrel binding them (dotnet/aspnetcore#67714: "Addresses cannot be modified after the server has started").
+        UseKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0));
     }
 
     /// <summary>The issuer's base URL (with OpenIddict's trailing slash).</summary>

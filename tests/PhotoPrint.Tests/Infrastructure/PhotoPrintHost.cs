@@ -22,7 +22,9 @@ public sealed class PhotoPrintHost : WebApplicationFactory<WebProgram>
             ["PhotoPrint:Authority"] = issuer.AbsoluteUri,
             ["PhotoPrint:Api"] = api.AbsoluteUri,
         };
-        UseKestrel(port);
+        // Endpoints set on Kestrel, not UseKestrel(port): that overload edits the server addresses after build and races with
+        // Kestrel binding them (dotnet/aspnetcore#67714: "Addresses cannot be modified after the server has started").
+        UseKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, port));
     }
 
     public int Port { get; }
