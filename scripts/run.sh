@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Starts PhotoApi locally and keeps it running until Ctrl-C:
 #   PostgreSQL (ConnectionStrings__Photos if set, else Docker if available, else a private cluster from the
-#   distribution's packages in .data/pg), the dev issuer on :5001, the API on :5000 (migrations applied at start),
-#   demo data for alice and bob, then prints the Swagger URL and ready-to-paste tokens (also in .run/tokens.env).
+#   distribution's packages in .data/pg), the dev issuer on :5001 (its store in the database photoapi_dev_issuer on the
+#   same server), the API on :5000 (migrations applied at start), the PhotoPrint web sample on :5002, demo data for alice
+#   and bob, then prints the URLs, ready-to-paste tokens (also in .run/tokens.env) and ready-made commands.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 api_port=${PHOTOAPI_API_PORT:-5000}
 issuer_port=${PHOTOAPI_ISSUER_PORT:-5001}
+web_port=${PHOTOAPI_WEB_PORT:-5002}
 api_url="http://localhost:$api_port"
 issuer_url="http://localhost:$issuer_port"
+web_url="http://localhost:$web_port"
 mkdir -p .run
 
 need() {
@@ -20,6 +23,7 @@ need() {
   "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null
 }
 need curl
+need jq   # the README's commands read JSON responses with jq
 
 # 1. PostgreSQL
 if [ -z "${ConnectionStrings__Photos:-}" ]; then
@@ -38,12 +42,20 @@ if [ -z "${ConnectionStrings__Photos:-}" ]; then
   fi
 fi
 
+# The dev issuer keeps codes, refresh tokens and consents in a database of its own on the same server (a later
+# Database= wins in an Npgsql connection string); it creates it at start.
+export ConnectionStrings__DevIssuer=${ConnectionStrings__DevIssuer:-"${ConnectionStrings__Photos%;};Database=photoapi_dev_issuer"}
+
 # 2. Build once, then run the built assemblies.
 echo "Building..."
 dotnet build src/PhotoApi/PhotoApi.csproj -nologo -v q >/dev/null
 dotnet build src/PhotoApi.DevIssuer/PhotoApi.DevIssuer.csproj -nologo -v q >/dev/null
+dotnet build samples/PhotoPrint.Web/PhotoPrint.Web.csproj -nologo -v q >/dev/null
+dotnet build samples/PhotoPrint.Tv/PhotoPrint.Tv.csproj -nologo -v q >/dev/null
 api_dll=src/PhotoApi/bin/Debug/net10.0/PhotoApi.dll
 issuer_dll=src/PhotoApi.DevIssuer/bin/Debug/net10.0/PhotoApi.DevIssuer.dll
+web_dll=samples/PhotoPrint.Web/bin/Debug/net10.0/PhotoPrint.Web.dll
+tv_dll=samples/PhotoPrint.Tv/bin/Debug/net10.0/PhotoPrint.Tv.dll
 
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -62,17 +74,24 @@ wait_for() {
 export DevIssuer__Issuer="$issuer_url/"
 (cd src/PhotoApi.DevIssuer && DevIssuer__CorsOrigins__0="$api_url" \
   DevIssuer__Clients__1__RedirectUris__0="$api_url/swagger/oauth2-redirect.html" \
+  DevIssuer__Clients__0__RedirectUris__0="$web_url/callback" \
   exec dotnet "../../$issuer_dll" --urls "$issuer_url") >.run/dev-issuer.log 2>&1 &
 pids+=($!)
 wait_for "$issuer_url/health" .run/dev-issuer.log
 
 # 4. The API, configured exactly as it would be for any production issuer.
-(cd src/PhotoApi && Auth__Authority="$issuer_url" Auth__RequireHttpsMetadata=false \
+(cd src/PhotoApi && Auth__Authority="$issuer_url" Auth__RequireHttpsMetadata=false Auth__ResourceUri="$api_url" \
   exec dotnet "../../$api_dll" --urls "$api_url") >.run/api.log 2>&1 &
 pids+=($!)
 wait_for "$api_url/health/ready" .run/api.log
 
-# 5. Tokens, minted by the dev issuer with its signing key (8 hours, so a demo session lasts a day's work).
+# 5. PhotoPrint, the web app with a backend (a confidential client): signs users in at the dev issuer, shows their photos.
+(cd samples/PhotoPrint.Web && PhotoPrint__Authority="$issuer_url/" PhotoPrint__Api="$api_url/" \
+  exec dotnet "../../$web_dll" --urls "$web_url") >.run/photoprint-web.log 2>&1 &
+pids+=($!)
+wait_for "$web_url/" .run/photoprint-web.log
+
+# 6. Tokens, minted by the dev issuer with its signing key (8 hours, so a demo session lasts a day's work).
 mint() { dotnet "$issuer_dll" mint --lifetime 28800 "$@"; }
 alice_token=$(mint --sub alice --scope "photos.read photos.write" --client-id photoprint)
 photoprint_token=$(mint --sub alice --scope "photos.read" --client-id photoprint)
@@ -85,16 +104,16 @@ PHOTOPRINT_TOKEN=$photoprint_token
 BOB_TOKEN=$bob_token
 TOKENS
 
-# 6. Demo data, through the API itself (only the first time).
+# 7. Demo data, through the API itself (only the first time).
 api() { curl -fsS -H "Authorization: Bearer $1" "${@:2}"; }
 if api "$alice_token" "$api_url/v1/photos" | grep -q '"items":\[\]'; then
   png=$(mktemp)
   # A real 1x1 PNG, so content downloads work in the demo.
   echo 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==' | base64 -d >"$png"
-  album=$(api "$alice_token" -X POST "$api_url/v1/albums" -H 'Content-Type: application/json' -d '{"title":"Summer 2024"}' | sed -E 's/.*"id":"([^"]+)".*/\1/')
+  album=$(api "$alice_token" -X POST "$api_url/v1/albums" -H 'Content-Type: application/json' -d '{"title":"Summer 2024"}' | jq -r .id)
   for title in "Beach at low tide" "Lighthouse" "Harbour at dusk"; do
     photo=$(api "$alice_token" -X POST "$api_url/v1/photos" -H 'Content-Type: application/json' \
-      -d "{\"title\":\"$title\",\"takenAt\":\"2024-07-14T18:30:00Z\"}" | sed -E 's/.*"id":"([^"]+)".*/\1/')
+      -d "{\"title\":\"$title\",\"takenAt\":\"2024-07-14T18:30:00Z\"}" | jq -r .id)
     api "$alice_token" -X PUT "$api_url/v1/photos/$photo/content" -H 'Content-Type: image/png' --data-binary "@$png" >/dev/null
     api "$alice_token" -X PUT "$api_url/v1/albums/$album/photos/$photo" >/dev/null
   done
@@ -105,10 +124,11 @@ fi
 cat <<INFO
 
 PhotoApi is running.
+  PhotoPrint (web) $web_url   (sign in as alice or bob; the tokens stay on PhotoPrint's server)
   Swagger UI       $api_url/swagger   (Authorize: paste a token below, or sign in through the dev issuer)
   API              $api_url
-  Dev issuer       $issuer_url/.well-known/openid-configuration
-  Logs             .run/api.log, .run/dev-issuer.log
+  Dev issuer       $issuer_url/.well-known/openid-configuration   (apps you allowed: $issuer_url/account/apps)
+  Logs             .run/api.log, .run/dev-issuer.log, .run/photoprint-web.log
 
 Tokens (8 hours; also in .run/tokens.env, so: set -a; . .run/tokens.env; set +a):
   alice, read-write (photos.read photos.write):
@@ -120,7 +140,12 @@ Tokens (8 hours; also in .run/tokens.env, so: set -a; . .run/tokens.env; set +a)
   bob, read-write:
     $bob_token
 
-Try:  curl -H "Authorization: Bearer \$PHOTOPRINT_TOKEN" $api_url/v1/photos
+Ready-made commands (another terminal, in this folder):
+  set -a; . .run/tokens.env; set +a
+  curl -H "Authorization: Bearer \$PHOTOPRINT_TOKEN" \$API/v1/photos
+  ADMIN_TOKEN=\$(curl -s \$ISSUER/connect/token -d grant_type=client_credentials -d client_id=photo-admin-job -d client_secret=photo-admin-job-secret | jq -r .access_token)
+  curl -H "Authorization: Bearer \$ADMIN_TOKEN" \$API/v1/admin/usage
+  dotnet $tv_dll --issuer $issuer_url --api $api_url    # PhotoPrint for TV: the device flow
 Press Ctrl-C to stop.
 INFO
 wait

@@ -45,6 +45,7 @@ public sealed class DevIssuerProgram
         builder.UseDevIssuerDefaultUrl();
         builder.AddDevIssuerOptions();
         builder.AddDevIssuerSigningKey();
+        builder.AddDevIssuerEncryptionKey();
         builder.AddDevIssuerProtocol();
         builder.AddDevIssuerAccount();
         builder.AddDevIssuerCors();
@@ -61,8 +62,11 @@ public sealed class DevIssuerProgram
         app.MapHealthChecks("/health");
         app.MapHome();
         app.MapAccount();
+        app.MapAllowedApps();
         app.MapAuthorize();
         app.MapToken();
+        app.MapUserInfo();
+        app.MapDeviceVerification();
         app.MapDevTokens();
         return app;
     }

@@ -13,6 +13,7 @@ using PhotoApi.Users;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddPhotoApiHttp();
+builder.AddPhotoApiProxies();
 builder.AddPhotoApiRequestLog();
 builder.AddPhotoData();
 builder.AddPhotoApiAuth();
@@ -26,13 +27,19 @@ builder.Services.AddAlbums();
 
 var app = builder.Build();
 
+// The pipeline, in order: who the client is, errors as problems, HEAD as GET, then limits before work.
+app.UsePhotoApiProxies();
 app.UsePhotoApiRequestLog();
 app.UsePhotoApiHttp();
+app.UseHeadAsGet();
 app.UsePhotoApiOpenApi();
+app.UseRouting();
+app.UseAddressRateLimit();
 app.UseAuthentication();
 app.UseRateLimiter();
 app.UseRequestTimeouts();
 app.UseAuthorization();
+app.UseHeadForEndpoints();
 
 app.MapHealth();
 app.MapProtectedResourceMetadata();

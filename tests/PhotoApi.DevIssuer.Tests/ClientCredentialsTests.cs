@@ -91,14 +91,14 @@ public sealed class ClientCredentialsTests(IssuerHost host) : IClassFixture<Issu
     }
 
     [Fact]
-    public async Task ScopeTheClientIsNotAllowed_IsRefused()
+    public async Task ScopeTheClientIsNotAllowed_IsInvalidScope()
     {
         using var tokens = host.NewTokenClient();
 
         var response = await tokens.ClientCredentialsAsync("photo-admin-job", "photo-admin-job-secret", "photos.write");
 
         Assert.Equal(HttpStatusCode.BadRequest, response.Status);
-        Assert.Equal("invalid_request", response.Error); // OpenIddict 7.8's code for this, not RFC 6749's invalid_scope.
+        Assert.Equal("invalid_scope", response.Error); // RFC 6749 §5.2 (OpenIddict 7.8 alone says invalid_request).
         Assert.Null(response.AccessToken);
     }
 

@@ -25,6 +25,7 @@ public sealed class DiscoveryTests(IssuerHost host) : IClassFixture<IssuerHost>
         Assert.Equal(host.Issuer + "connect/token", metadata.GetProperty("token_endpoint").GetString());
         Assert.Equal(host.Issuer + "connect/revoke", metadata.GetProperty("revocation_endpoint").GetString());
         Assert.Equal(host.Issuer + ".well-known/jwks", metadata.GetProperty("jwks_uri").GetString());
+        Assert.Equal(host.Issuer + "connect/device", metadata.GetProperty("device_authorization_endpoint").GetString());
     }
 
     [Fact]
@@ -44,12 +45,12 @@ public sealed class DiscoveryTests(IssuerHost host) : IClassFixture<IssuerHost>
     }
 
     [Fact]
-    public async Task Discovery_ListsTheThreeGrantTypes()
+    public async Task Discovery_ListsTheFourGrantTypes()
     {
         var metadata = await GetJsonAsync(".well-known/openid-configuration");
 
         Assert.Equal(
-            ["authorization_code", "client_credentials", "refresh_token"],
+            ["authorization_code", "client_credentials", "refresh_token", "urn:ietf:params:oauth:grant-type:device_code"],
             Strings(metadata, "grant_types_supported").Order());
     }
 
@@ -59,7 +60,7 @@ public sealed class DiscoveryTests(IssuerHost host) : IClassFixture<IssuerHost>
         var metadata = await GetJsonAsync(".well-known/openid-configuration");
 
         Assert.Equal(
-            ["offline_access", "openid", "photos.admin", "photos.read", "photos.write"],
+            ["email", "offline_access", "openid", "photos.admin", "photos.read", "photos.write", "profile"],
             Strings(metadata, "scopes_supported").Order());
     }
 

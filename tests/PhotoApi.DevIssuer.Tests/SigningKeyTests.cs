@@ -17,6 +17,22 @@ public sealed class SigningKeyTests : IDisposable
     }
 
     [Fact]
+    public async Task FirstStart_WritesTheTokenEncryptionKeyOwnerOnly()
+    {
+        await using (var host = IssuerHost.With(keyDirectory: _keyDirectory))
+        {
+            host.StartServer();
+        }
+
+        var file = Path.Combine(_keyDirectory, "token-encryption-key.b64");
+        Assert.Equal(32, Convert.FromBase64String(await File.ReadAllTextAsync(file)).Length); // AES-256
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        }
+    }
+
+    [Fact]
     public async Task FirstStart_WritesThePrivateKeyToTheKeyFolder()
     {
         await using (var host = IssuerHost.With(keyDirectory: _keyDirectory))
@@ -24,8 +40,8 @@ public sealed class SigningKeyTests : IDisposable
             host.StartServer();
         }
 
-        var file = Assert.Single(Directory.GetFiles(_keyDirectory));
-        Assert.Equal("signing-key-es256.pem", Path.GetFileName(file));
+        var file = Path.Combine(_keyDirectory, "signing-key-es256.pem");
+        Assert.Equal(["signing-key-es256.pem", "token-encryption-key.b64"], Directory.GetFiles(_keyDirectory).Select(Path.GetFileName).Order());
         Assert.StartsWith("-----BEGIN PRIVATE KEY-----", await File.ReadAllTextAsync(file));
         if (!OperatingSystem.IsWindows())
         {

@@ -21,7 +21,7 @@ public static class HomePage
         var session = user is null
             ? $"""<p>Not signed in. <a href="{HtmlPage.Encode(http.Request.PathBase + AccountPages.LoginPath)}">Sign in</a></p>"""
             : $"""
-              <p>Signed in as {HtmlPage.Encode(user.Name)}.</p>
+              <p>Signed in as {HtmlPage.Encode(user.Name)}. <a href="{HtmlPage.Encode(http.Request.PathBase + AppsPage.Path)}">Apps you have allowed</a></p>
               <form method="post" action="{HtmlPage.Encode(http.Request.PathBase + "/account/logout")}">
                 {HtmlPage.AntiforgeryField(antiforgery, http)}
                 <button type="submit" id="sign-out">Sign out</button>

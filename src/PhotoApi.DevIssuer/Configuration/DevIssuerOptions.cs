@@ -52,7 +52,7 @@ public sealed class ClientOptions
 
     public IList<string> Scopes { get; } = new List<string>();
 
-    /// <summary><c>authorization_code</c>, <c>refresh_token</c>, <c>client_credentials</c>.</summary>
+    /// <summary><c>authorization_code</c>, <c>refresh_token</c>, <c>client_credentials</c>, <c>urn:ietf:params:oauth:grant-type:device_code</c>.</summary>
     public IList<string> GrantTypes { get; } = new List<string>();
 
     public bool IsPublic => string.IsNullOrEmpty(ClientSecret);

@@ -20,6 +20,18 @@ namespace PhotoApi.DevIssuer.Protocol;
 public static class AuthorizeEndpoint
 {
     private const string DecisionField = "decision";
+    private const string RememberField = "remember";
+
+    private static async Task<object?> RememberedConsentAsync(
+        IOpenIddictAuthorizationManager authorizations, string subject, string applicationId, IEnumerable<string> scopes)
+    {
+        await foreach (var authorization in authorizations.FindAsync(subject, applicationId, Statuses.Valid, AuthorizationTypes.Permanent, [.. scopes]))
+        {
+            return authorization;
+        }
+
+        return null;
+    }
 
     public static IEndpointRouteBuilder MapAuthorize(this IEndpointRouteBuilder routes)
     {
@@ -32,6 +44,7 @@ public static class AuthorizeEndpoint
     public static async Task<Results<RedirectHttpResult, ForbidHttpResult, SignInHttpResult, ContentHttpResult, ProblemHttpResult>> Authorize(
         HttpContext http,
         IOpenIddictApplicationManager applications,
+        IOpenIddictAuthorizationManager authorizations,
         DemoUsers users,
         IAntiforgery antiforgery,
         IOptions<DevIssuerOptions> options,
@@ -58,6 +71,11 @@ public static class AuthorizeEndpoint
             return TypedResults.Redirect(http.Request.PathBase + AccountPages.LoginPath + QueryString.Create("returnUrl", returnUrl));
         }
 
+        var application = await applications.FindByClientIdAsync(request.ClientId!)
+            ?? throw new InvalidOperationException("OpenIddict validated a client that no longer exists.");
+        var applicationId = (await applications.GetIdAsync(application))!;
+        var principal = TokenClaims.ForUser(user, session.AuthTime, session.Acr, request.GetScopes(), options.Value.Audience);
+
         var decision = parameters.FirstOrDefault(p => p.Key == DecisionField).Value.ToString();
         if (decision is "allow" or "deny")
         {
@@ -72,7 +90,21 @@ public static class AuthorizeEndpoint
                 return Reject(Errors.AccessDenied, "The user denied the request.");
             }
 
-            var principal = TokenClaims.ForUser(user, session.AuthTime, session.Acr, request.GetScopes(), options.Value.Audience);
+            if (parameters.FirstOrDefault(p => p.Key == RememberField).Value == "true")
+            {
+                // A permanent authorization is the remembered consent; the tokens issued now belong to it, so withdrawing it revokes them.
+                var remembered = await authorizations.CreateAsync(principal, user.Subject, applicationId, AuthorizationTypes.Permanent, request.GetScopes());
+                principal.SetAuthorizationId(await authorizations.GetIdAsync(remembered));
+            }
+
+            return TypedResults.SignIn(principal, authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+        }
+
+        // Consent given earlier for these scopes (or more) needs no second asking, unless the client asks for it (prompt=consent).
+        if (!request.HasPromptValue(PromptValues.Consent)
+            && await RememberedConsentAsync(authorizations, user.Subject, applicationId, request.GetScopes()) is { } consent)
+        {
+            principal.SetAuthorizationId(await authorizations.GetIdAsync(consent));
             return TypedResults.SignIn(principal, authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
         }
 
@@ -81,10 +113,9 @@ public static class AuthorizeEndpoint
             return Reject(Errors.ConsentRequired, "Interactive consent is required.");
         }
 
-        var application = await applications.FindByClientIdAsync(request.ClientId!)
-            ?? throw new InvalidOperationException("OpenIddict validated a client that no longer exists.");
         var clientName = await applications.GetDisplayNameAsync(application) ?? request.ClientId!;
-        return ConsentPage.Render(http, antiforgery, clientName, user, request.GetScopes(), WithoutSignInDemands(parameters));
+        return ConsentPage.Render(http, antiforgery, ProtocolSetup.AuthorizationPath, clientName, user, request.GetScopes(),
+            WithoutSignInDemands(parameters), offerToRemember: true);
     }
 
     private static bool MustSignInAgain(OpenIddictRequest request, SignInSession session, TimeProvider time) =>
@@ -94,7 +125,7 @@ public static class AuthorizeEndpoint
 
     private static IEnumerable<KeyValuePair<string, StringValues>> WithoutSignInDemands(
         IEnumerable<KeyValuePair<string, StringValues>> parameters) =>
-        parameters.Where(p => p.Key is not (Parameters.Prompt or Parameters.MaxAge or DecisionField)
+        parameters.Where(p => p.Key is not (Parameters.Prompt or Parameters.MaxAge or DecisionField or RememberField)
             && !p.Key.StartsWith("__RequestVerificationToken", StringComparison.Ordinal));
 
     private static ForbidHttpResult Reject(string error, string description) => TypedResults.Forbid(
@@ -112,11 +143,21 @@ public static class ConsentPage
     public static ContentHttpResult Render(
         HttpContext http,
         IAntiforgery antiforgery,
+        string action,
         string clientName,
         DemoUserOptions user,
         IEnumerable<string> scopes,
-        IEnumerable<KeyValuePair<string, StringValues>> requestParameters)
+        IEnumerable<KeyValuePair<string, StringValues>> requestParameters,
+        bool offerToRemember = false)
     {
+        var remember = offerToRemember
+            ? $"""
+              <div>
+                <input type="checkbox" id="remember" name="remember" value="true">
+                <label for="remember">Remember my choice for {HtmlPage.Encode(clientName)}</label>
+              </div>
+              """
+            : "";
         var items = scopes.Select(scope => $"""    <li data-scope="{HtmlPage.Encode(scope)}">{HtmlPage.Encode(PhotoScopes.Describe(scope))}</li>""");
         return HtmlPage.Render("Allow access?", $"""
             <h1>Allow access?</h1>
@@ -125,9 +166,10 @@ public static class ConsentPage
             {string.Join("\n", items)}
             </ul>
             <p class="note">Signed in as {HtmlPage.Encode(user.Name)}.</p>
-            <form method="post" action="{HtmlPage.Encode(http.Request.PathBase + ProtocolSetup.AuthorizationPath)}">
+            <form method="post" action="{HtmlPage.Encode(http.Request.PathBase + action)}">
               {HtmlPage.AntiforgeryField(antiforgery, http)}
               {HtmlPage.HiddenFields(requestParameters)}
+              {remember}
               <button type="submit" id="allow" name="decision" value="allow">Allow</button>
               <button type="submit" id="deny" name="decision" value="deny">Deny</button>
             </form>

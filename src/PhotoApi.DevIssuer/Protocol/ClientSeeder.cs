@@ -12,6 +12,8 @@ public sealed class ClientSeeder(IServiceProvider services, IOptions<DevIssuerOp
     public async Task StartingAsync(CancellationToken cancellationToken)
     {
         await using var scope = services.CreateAsyncScope();
+        // The schema is OpenIddict's and nothing else's: creating it (and the database) is enough, no migrations to run.
+        await scope.ServiceProvider.GetRequiredService<DevIssuerDbContext>().Database.EnsureCreatedAsync(cancellationToken);
         var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
         foreach (var client in options.Value.Clients)
         {
@@ -63,6 +65,11 @@ public sealed class ClientSeeder(IServiceProvider services, IOptions<DevIssuerOp
         if (client.GrantTypes.Contains(GrantTypeNames.RefreshToken))
         {
             descriptor.Permissions.Add(Permissions.GrantTypes.RefreshToken);
+        }
+
+        if (client.GrantTypes.Contains(GrantTypeNames.DeviceCode))
+        {
+            descriptor.Permissions.UnionWith([Permissions.Endpoints.DeviceAuthorization, Permissions.GrantTypes.DeviceCode]);
         }
 
         if (client.GrantTypes.Contains(GrantTypeNames.ClientCredentials))

@@ -2,5 +2,11 @@ using Microsoft.EntityFrameworkCore;
 
 namespace PhotoApi.DevIssuer.Protocol;
 
-/// <summary>OpenIddict's applications, authorizations and tokens, in memory: a restart forgets refresh tokens and codes (acceptable for a dev tool).</summary>
-public sealed class DevIssuerDbContext(DbContextOptions<DevIssuerDbContext> options) : DbContext(options);
+/// <summary>
+/// OpenIddict's applications, authorizations (remembered consents) and tokens: in PostgreSQL when
+/// <c>ConnectionStrings:DevIssuer</c> is set (its own database, created at start), else in memory.
+/// </summary>
+public sealed class DevIssuerDbContext(DbContextOptions<DevIssuerDbContext> options) : DbContext(options)
+{
+    public const string ConnectionStringName = "DevIssuer";
+}

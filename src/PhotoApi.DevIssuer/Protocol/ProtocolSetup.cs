@@ -1,8 +1,6 @@
-using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Server;
 using PhotoApi.DevIssuer.Configuration;
 using PhotoApi.DevIssuer.Keys;
@@ -16,6 +14,9 @@ public static class ProtocolSetup
     public const string TokenPath = "/connect/token";
     public const string RevocationPath = "/connect/revoke";
     public const string IntrospectionPath = "/connect/introspect";
+    public const string UserInfoPath = "/connect/userinfo";
+    public const string DeviceAuthorizationPath = "/connect/device";
+    public const string VerificationPath = "/connect/verify";
     public const string JwksPath = "/.well-known/jwks";
     public const string OpenIdConfigurationPath = "/.well-known/openid-configuration";
     public const string OAuthMetadataPath = "/.well-known/oauth-authorization-server";
@@ -23,17 +24,28 @@ public static class ProtocolSetup
     /// <summary>OpenIddict does every protocol step; our code only decides who signs in and what they consent to.</summary>
     public static WebApplicationBuilder AddDevIssuerProtocol(this WebApplicationBuilder builder)
     {
-        // One database per host so several test hosts in one process never share tokens.
-        var databaseName = $"dev-issuer-{Guid.NewGuid():N}";
-        builder.Services.AddDbContext<DevIssuerDbContext>(db => db
-            .UseInMemoryDatabase(databaseName)
-            .ConfigureWarnings(warnings => warnings.Ignore(InMemoryEventId.TransactionIgnoredWarning))
-            .UseOpenIddict());
+        // PostgreSQL when ConnectionStrings:DevIssuer is set (restarts keep codes, refresh tokens and consents);
+        // otherwise in memory, one database per host so several test hosts in one process never share tokens.
+        var inMemoryName = $"dev-issuer-{Guid.NewGuid():N}";
+        builder.Services.AddDbContext<DevIssuerDbContext>((services, db) =>
+        {
+            if (services.GetRequiredService<IConfiguration>().GetConnectionString(DevIssuerDbContext.ConnectionStringName) is { Length: > 0 } connectionString)
+            {
+                db.UseNpgsql(connectionString);
+            }
+            else
+            {
+                db.UseInMemoryDatabase(inMemoryName)
+                    .ConfigureWarnings(warnings => warnings.Ignore(InMemoryEventId.TransactionIgnoredWarning));
+            }
+
+            db.UseOpenIddict();
+        });
 
         builder.Services.AddOpenIddict()
             .AddCore(core => core.UseEntityFrameworkCore()
                 .UseDbContext<DevIssuerDbContext>()
-                // The in-memory provider has no ExecuteUpdate/ExecuteDelete.
+                // The in-memory provider has no ExecuteUpdate/ExecuteDelete; a dev tool does not need them.
                 .DisableBulkOperations())
             .AddServer(server =>
             {
@@ -41,15 +53,30 @@ public static class ProtocolSetup
                     .SetTokenEndpointUris(TokenPath.TrimStart('/'))
                     .SetRevocationEndpointUris(RevocationPath.TrimStart('/'))
                     .SetIntrospectionEndpointUris(IntrospectionPath.TrimStart('/'))
+                    .SetUserInfoEndpointUris(UserInfoPath.TrimStart('/'))
+                    .SetDeviceAuthorizationEndpointUris(DeviceAuthorizationPath.TrimStart('/'))
+                    .SetEndUserVerificationEndpointUris(VerificationPath.TrimStart('/'))
                     .SetJsonWebKeySetEndpointUris(JwksPath.TrimStart('/'))
                     .SetConfigurationEndpointUris(OpenIdConfigurationPath.TrimStart('/'), OAuthMetadataPath.TrimStart('/'));
 
                 server.AllowAuthorizationCodeFlow()
                     .AllowRefreshTokenFlow()
                     .AllowClientCredentialsFlow()
+                    .AllowDeviceAuthorizationFlow()
                     .RequireProofKeyForCodeExchange();
 
+                // RFC 8628 §6.1: 8 characters from 20 consonants (~34.5 bits) is easy to type on a phone and hard to guess
+                // within the code's lifetime; shown as BCDF-GHJK.
+                server.SetUserCodeCharset([.. "BCDFGHJKLMNPQRSTVWXZ".Select(c => c.ToString())])
+                    .SetUserCodeLength(8)
+                    .SetUserCodeDisplayFormat("{0}{1}{2}{3}-{4}{5}{6}{7}");
+
                 server.RegisterScopes([.. PhotoScopes.All]);
+                // claims_supported: what ID tokens, access tokens and UserInfo can carry (OpenIddict lists iss, sub, aud, exp, iat).
+                server.RegisterClaims(Claims.Name, Claims.Email, Claims.AuthenticationTime, Claims.AuthenticationContextReference,
+                    Claims.AuthorizedParty, Claims.ClientId, Claims.Scope);
+                server.AddProtocolRefusals();
+                server.AddDevicePolling();
 
                 // RFC 9068 JWT access tokens that any resource server can verify from the JWKS.
                 server.DisableAccessTokenEncryption();
@@ -57,6 +84,8 @@ public static class ProtocolSetup
                 server.UseAspNetCore()
                     .EnableAuthorizationEndpointPassthrough()
                     .EnableTokenEndpointPassthrough()
+                    .EnableUserInfoEndpointPassthrough()
+                    .EnableEndUserVerificationEndpointPassthrough()
                     // Plain HTTP on loopback is fine for a dev tool.
                     .DisableTransportSecurityRequirement();
             });
@@ -64,12 +93,14 @@ public static class ProtocolSetup
         builder.Services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, ConfigureServerFromDevIssuerOptions>();
         // Build OpenIddict's options at start: loads (or creates) the signing key and fails fast on a bad setup.
         builder.Services.AddOptions<OpenIddictServerOptions>().ValidateOnStart();
+        builder.Services.AddSingleton<DevicePolling>();
         builder.Services.AddHostedService<ClientSeeder>();
         return builder;
     }
 
     /// <summary>Applies DevIssuer options to OpenIddict lazily, after test hosts had their say.</summary>
-    private sealed class ConfigureServerFromDevIssuerOptions(IOptions<DevIssuerOptions> devIssuer, IssuerSigningKey signingKey)
+    private sealed class ConfigureServerFromDevIssuerOptions(
+        IOptions<DevIssuerOptions> devIssuer, IssuerSigningKey signingKey, TokenEncryptionKey encryptionKey, TimeProvider time)
         : IConfigureOptions<OpenIddictServerOptions>
     {
         public void Configure(OpenIddictServerOptions options)
@@ -81,12 +112,11 @@ public static class ProtocolSetup
             }
 
             options.SigningCredentials.Add(signingKey.Credentials);
+            // One clock for token lifetimes, sign-in age and device polling (tests move it with a fake).
+            options.TimeProvider = time;
 
-            // Codes and refresh tokens are encrypted with a per-process key: they die with the in-memory store anyway.
-            options.EncryptionCredentials.Add(new EncryptingCredentials(
-                new SymmetricSecurityKey(RandomNumberGenerator.GetBytes(32)),
-                SecurityAlgorithms.Aes256KW,
-                SecurityAlgorithms.Aes256CbcHmacSha512));
+            // Codes and refresh tokens are encrypted with a key kept on disk, so they survive a restart with the store.
+            options.EncryptionCredentials.Add(encryptionKey.Credentials);
 
             // S256 only: "plain" leaks the verifier to anyone who sees the authorization request (RFC 7636 §4.2).
             options.CodeChallengeMethods.Remove(CodeChallengeMethods.Plain);

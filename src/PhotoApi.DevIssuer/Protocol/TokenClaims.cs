@@ -41,7 +41,7 @@ public static class TokenClaims
     {
         var identity = new ClaimsIdentity(previous.Claims, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, Claims.Name, Claims.Role);
         identity.SetClaim(Claims.Name, user.Name).SetClaim(Claims.Email, user.Email);
-        identity.SetDestinations(Destinations);
+        identity.SetDestinations(claim => Destinations(claim, identity));
         return new ClaimsPrincipal(identity);
     }
 
@@ -52,15 +52,21 @@ public static class TokenClaims
     {
         identity.SetScopes(scopes);
         identity.SetAudiences(audience);
-        identity.SetDestinations(Destinations);
+        identity.SetDestinations(claim => Destinations(claim, identity));
         return new ClaimsPrincipal(identity);
     }
 
-    // OpenIddict leaves out of a token any claim without a destination.
-    private static IEnumerable<string> Destinations(Claim claim) => claim.Type switch
+    /// <summary>
+    /// OpenIddict leaves out of a token any claim without a destination. The access token keeps name and email (the API
+    /// shows them in /v1/me); the ID token carries them only when the profile / email scope was consented (OIDC Core §5.4).
+    /// </summary>
+    private static string[] Destinations(Claim claim, ClaimsIdentity identity) => claim.Type switch
     {
-        Claims.Name or Claims.Email or Claims.AuthenticationTime or Claims.AuthenticationContextReference
-            => [OpenIddictConstants.Destinations.AccessToken, OpenIddictConstants.Destinations.IdentityToken],
+        Claims.Name when identity.HasScope(Scopes.Profile) => BothTokens,
+        Claims.Email when identity.HasScope(Scopes.Email) => BothTokens,
+        Claims.AuthenticationTime or Claims.AuthenticationContextReference => BothTokens,
         _ => [OpenIddictConstants.Destinations.AccessToken],
     };
+
+    private static readonly string[] BothTokens = [OpenIddictConstants.Destinations.AccessToken, OpenIddictConstants.Destinations.IdentityToken];
 }

@@ -12,7 +12,7 @@ namespace PhotoApi.DevIssuer.Protocol;
 
 /// <summary>
 /// The token endpoint's passthrough: OpenIddict has authenticated the client and validated the code,
-/// PKCE verifier or refresh token; we only say which principal the new tokens describe.
+/// PKCE verifier, device code or refresh token; we only say which principal the new tokens describe.
 /// </summary>
 public static class TokenEndpoint
 {
@@ -45,7 +45,7 @@ public static class TokenEndpoint
             return SignIn(TokenClaims.ForClient(request.ClientId!, scopes, options.Value.Audience));
         }
 
-        if (request.IsAuthorizationCodeGrantType() || request.IsRefreshTokenGrantType())
+        if (request.IsAuthorizationCodeGrantType() || request.IsRefreshTokenGrantType() || request.IsDeviceCodeGrantType())
         {
             var previous = await http.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
             var user = users.Find(previous.Principal?.GetClaim(Claims.Subject));

@@ -79,4 +79,17 @@ public sealed class AccessTokenIdentity : ClaimsIdentity
 
     /// <summary>What the token is bound to (<c>cnf</c>), checked on every request by <see cref="SenderConstraint"/>; null for a plain bearer token.</summary>
     public TokenConfirmation? Confirmation { get; }
+
+    // Shared by every request that presents the same token: a claims transformation that edited it would leak into other
+    // requests, so it cannot be edited. To add claims, transform a copy (ClaimsPrincipal.Clone()).
+    public override void AddClaim(Claim claim) => throw Frozen();
+
+    public override void AddClaims(IEnumerable<Claim?> claims) => throw Frozen();
+
+    public override void RemoveClaim(Claim? claim) => throw Frozen();
+
+    public override bool TryRemoveClaim(Claim? claim) => throw Frozen();
+
+    private static InvalidOperationException Frozen() =>
+        new("A validated access token is shared by every request that presents it and cannot be changed; transform a copy (ClaimsPrincipal.Clone()).");
 }

@@ -18,6 +18,7 @@ public static class AuthSetup
             .Configure<IConfiguration>(ReadListsWrittenAsStrings)
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidation>();
+        services.AddSingleton<IValidateOptions<AuthOptions>, ResourceUriValidation>();
         services.TryAddSingleton(TimeProvider.System);
 
         services.AddHttpClient(IssuerKeySource.HttpClientName, (provider, client) =>

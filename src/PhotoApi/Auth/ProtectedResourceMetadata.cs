@@ -1,6 +1,8 @@
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 
 namespace PhotoApi.Auth;
 
@@ -47,12 +49,30 @@ public static class ProtectedResourceMetadata
             senderConstraint.CertificateBoundTokens));
     }
 
-    /// <summary>This API's resource identifier: <c>Auth__ResourceUri</c>, or the request's own origin.</summary>
+    /// <summary>
+    /// This API's resource identifier: <c>Auth__ResourceUri</c> (required outside Development, see <see cref="ResourceUriValidation"/>).
+    /// In Development only, the request's origin when host filtering allows its Host, else <see cref="DevelopmentFallback"/>.
+    /// </summary>
     public static string ResourceUri(HttpRequest request)
     {
-        var configured = request.HttpContext.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value.ResourceUri;
-        return configured ?? $"{request.Scheme}://{request.Host}{request.PathBase}";
+        var services = request.HttpContext.RequestServices;
+        if (services.GetRequiredService<IOptions<AuthOptions>>().Value.ResourceUri is { } configured)
+        {
+            return configured;
+        }
+        // RFC 9110 §7.2: Host may be missing (HTTP/1.0) or empty; a client's Host is only used if AllowedHosts names it.
+        var host = request.Host;
+        var allowed = services.GetRequiredService<IOptions<HostFilteringOptions>>().Value.AllowedHosts;
+        if (host.HasValue && (allowed.Contains("*") || HostString.MatchesAny(host.Host, allowed.Select(h => new StringSegment(h)).ToList()))
+            && Uri.TryCreate($"{request.Scheme}://{host}{request.PathBase}", UriKind.Absolute, out var derived))
+        {
+            return derived.GetLeftPart(UriPartial.Path).TrimEnd('/');
+        }
+        return DevelopmentFallback;
     }
+
+    /// <summary>The resource identifier of a Development request whose Host is missing, empty or not allowed.</summary>
+    public const string DevelopmentFallback = "http://localhost";
 
     /// <summary>RFC 9728 §3.1: the well-known segment goes between the host and any path of the resource identifier.</summary>
     public static string MetadataUrl(HttpRequest request)
@@ -60,5 +80,26 @@ public static class ProtectedResourceMetadata
         var resource = new Uri(ResourceUri(request));
         var path = resource.AbsolutePath.TrimEnd('/');
         return $"{resource.GetLeftPart(UriPartial.Authority)}{WellKnownPath}{path}";
+    }
+}
+
+/// <summary>
+/// <c>Auth__ResourceUri</c> is required outside Development: the RFC 9728 resource identifier is configuration, never
+/// whatever Host header a client sends.
+/// </summary>
+public sealed class ResourceUriValidation(IHostEnvironment environment) : IValidateOptions<AuthOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AuthOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.ResourceUri) && !environment.IsDevelopment())
+        {
+            return ValidateOptionsResult.Fail(
+                "Auth__ResourceUri is required outside Development: this API's public URL (its RFC 9728 resource identifier), e.g. https://photos.example.com.");
+        }
+        if (options.ResourceUri is { } uri && (!Uri.TryCreate(uri, UriKind.Absolute, out var parsed) || parsed.Scheme is not ("https" or "http")))
+        {
+            return ValidateOptionsResult.Fail("Auth__ResourceUri must be an absolute http(s) URL.");
+        }
+        return ValidateOptionsResult.Success;
     }
 }

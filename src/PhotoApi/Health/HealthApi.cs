@@ -9,13 +9,14 @@ public sealed record HealthReportResponse(string Status, IReadOnlyDictionary<str
 
 public static class HealthApi
 {
-    private const string Ready = "ready";
+    public const string Ready = "ready";
 
     public static IHostApplicationBuilder AddPhotoApiHealth(this IHostApplicationBuilder builder)
     {
         builder.Services.AddHealthChecks()
             .AddNpgSql(name: "database", tags: [Ready], timeout: TimeSpan.FromSeconds(3))
             .AddCheck<IssuerKeysHealthCheck>("issuer-keys", tags: [Ready]);
+        builder.Services.AddSingleton(provider => new ReadinessCache(provider.GetRequiredService<HealthCheckService>(), TimeProvider.System));
         return builder;
     }
 
@@ -23,8 +24,14 @@ public static class HealthApi
     {
         routes.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync })
             .AllowAnonymous().DisableRateLimiting();
-        routes.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(Ready), ResponseWriter = WriteAsync })
-            .AllowAnonymous().DisableRateLimiting();
+        // Anonymous and unlimited, so it must be cheap: every caller within a second shares one run of the checks.
+        routes.MapGet("/health/ready", async (HttpContext context, ReadinessCache readiness) =>
+            {
+                var report = await readiness.GetAsync();
+                context.Response.StatusCode = report.Status == HealthStatus.Unhealthy ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK;
+                await WriteAsync(context, report);
+            })
+            .AllowAnonymous().DisableRateLimiting().ExcludeFromDescription();
         return routes;
     }
 
@@ -35,5 +42,41 @@ public static class HealthApi
         return context.Response.WriteAsJsonAsync(
             new HealthReportResponse(report.Status.ToString(), report.Entries.ToDictionary(e => e.Key, e => e.Value.Status.ToString())),
             Http.PhotoApiJsonContext.Default.HealthReportResponse);
+    }
+}
+
+/// <summary>
+/// The readiness report, computed at most once per <see cref="Lifetime"/> however many callers ask: a flood of
+/// /health/ready costs one database query a second, not one per request (and never drains the pool).
+/// </summary>
+public sealed class ReadinessCache(HealthCheckService health, TimeProvider time)
+{
+    public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(1);
+
+    private readonly Lock _lock = new();
+    private Task<HealthReport>? _report;
+    private DateTimeOffset _expires;
+
+    public Task<HealthReport> GetAsync()
+    {
+        lock (_lock)
+        {
+            // A run in progress is shared; a finished one is served until it is a second old.
+            if (_report is null || (_report.IsCompleted && time.GetUtcNow() >= _expires))
+            {
+                _report = RunAsync();
+            }
+            return _report;
+        }
+    }
+
+    private async Task<HealthReport> RunAsync()
+    {
+        var report = await health.CheckHealthAsync(check => check.Tags.Contains(HealthApi.Ready), CancellationToken.None);
+        lock (_lock)
+        {
+            _expires = time.GetUtcNow() + Lifetime;
+        }
+        return report;
     }
 }

@@ -55,8 +55,8 @@ public static class HttpSetup
         return app;
     }
 
-    /// <summary>Sets the body size limit of the current request (Kestrel enforces it while reading).</summary>
-    public static void LimitBodySize(this HttpContext context, long bytes)
+    /// <summary>Sets the body size limit of the current request (Kestrel enforces it while reading); null lifts it.</summary>
+    public static void LimitBodySize(this HttpContext context, long? bytes)
     {
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
         {

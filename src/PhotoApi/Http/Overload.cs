@@ -19,6 +19,18 @@ public sealed class OverloadOptions
     /// <summary>Longest time a (non-streaming) request may run before it is cancelled with 503.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Content uploads and downloads served at the same time, a budget of their own (API calls are not counted in it).</summary>
+    public int MaxConcurrentTransfers { get; set; } = 32;
+
+    /// <summary>Content uploads and downloads one user (or app client) may have running at once; more get 429.</summary>
+    public int TransfersPerUser { get; set; } = 4;
+
+    /// <summary>Longest time one content upload or download may take.</summary>
+    public TimeSpan TransferTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Slowest a content body may go, up or down, once the grace period (5 s) is over; slower clients are cut off.</summary>
+    public double MinTransferBytesPerSecond { get; set; } = 1024;
+
     /// <summary>On SIGTERM, how long in-flight requests get to finish before the process exits.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }
@@ -37,27 +49,73 @@ public static class Overload
             .Bind(section)
             .Validate(o => o.MaxConcurrentRequests >= 0 && o.QueueLength >= 0 && o.RequestTimeout > TimeSpan.Zero && o.DrainTimeout >= TimeSpan.Zero,
                 "Limits__MaxConcurrentRequests must not be negative (0 turns the limiter off), Limits__QueueLength not negative, Limits__RequestTimeout and Limits__DrainTimeout not negative.")
+            .Validate(o => o.MaxConcurrentTransfers > 0 && o.TransfersPerUser > 0 && o.TransferTimeout > TimeSpan.Zero && o.MinTransferBytesPerSecond > 0,
+                "Limits__MaxConcurrentTransfers, Limits__TransfersPerUser, Limits__TransferTimeout and Limits__MinTransferBytesPerSecond must be positive.")
             .ValidateOnStart();
 
         var settings = section.Get<OverloadOptions>() ?? new OverloadOptions();
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = settings.DrainTimeout);
-        builder.Services.AddRequestTimeouts(options => options.DefaultPolicy = new RequestTimeoutPolicy
+        builder.Services.AddRequestTimeouts(options =>
         {
-            Timeout = settings.RequestTimeout,
-            TimeoutStatusCode = StatusCodes.Status503ServiceUnavailable,
-            WriteTimeoutResponse = WriteTimeoutAsync,
+            options.DefaultPolicy = new RequestTimeoutPolicy
+            {
+                Timeout = settings.RequestTimeout,
+                TimeoutStatusCode = StatusCodes.Status503ServiceUnavailable,
+                WriteTimeoutResponse = WriteTimeoutAsync,
+            };
+            options.AddPolicy(TransferPolicy, new RequestTimeoutPolicy
+            {
+                Timeout = settings.TransferTimeout,
+                TimeoutStatusCode = StatusCodes.Status503ServiceUnavailable,
+                WriteTimeoutResponse = WriteTimeoutAsync,
+            });
+        });
+        return builder;
+    }
+
+    /// <summary>The name of the transfer endpoints' rate-limiter and request-timeout policies.</summary>
+    public const string TransferPolicy = "transfer";
+
+    /// <summary>
+    /// Content endpoints: their own concurrency budget and per-user limit (<see cref="RateLimits"/>), a finite timeout, and
+    /// a minimum data rate both ways, so slow clients cannot hold the API's capacity.
+    /// </summary>
+    public static TBuilder IsTransfer<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
+    {
+        builder.WithMetadata(TransferEndpoint.Instance).RequireRateLimiting(TransferPolicy).WithRequestTimeout(TransferPolicy);
+        builder.AddEndpointFilter(static (context, next) =>
+        {
+            var http = context.HttpContext;
+            var rate = http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<OverloadOptions>>().Value.MinTransferBytesPerSecond;
+            var minimum = new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(rate, TimeSpan.FromSeconds(5));
+            if (http.Features.Get<Microsoft.AspNetCore.Server.Kestrel.Core.Features.IHttpMinRequestBodyDataRateFeature>() is { } request)
+            {
+                request.MinDataRate = minimum;
+            }
+            if (http.Features.Get<Microsoft.AspNetCore.Server.Kestrel.Core.Features.IHttpMinResponseDataRateFeature>() is { } response)
+            {
+                response.MinDataRate = minimum;
+            }
+            return next(context);
         });
         return builder;
     }
 
     /// <summary>The concurrency limiter the global limiter chains in front of the per-caller token buckets.</summary>
+    /// <remarks>Transfers have a budget of their own, without a queue: a slow upload never takes an API call's slot.</remarks>
     public static PartitionedRateLimiter<HttpContext> ConcurrencyLimiter(OverloadOptions options) =>
-        PartitionedRateLimiter.Create<HttpContext, string>(_ => RateLimitPartition.GetConcurrencyLimiter("all", _ => new ConcurrencyLimiterOptions
-        {
-            PermitLimit = options.MaxConcurrentRequests,
-            QueueLimit = options.QueueLength,
-            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-        }));
+        PartitionedRateLimiter.Create<HttpContext, string>(http => http.GetEndpoint()?.Metadata.GetMetadata<TransferEndpoint>() is not null
+            ? RateLimitPartition.GetConcurrencyLimiter("transfers", _ => new ConcurrencyLimiterOptions
+            {
+                PermitLimit = options.MaxConcurrentTransfers,
+                QueueLimit = 0,
+            })
+            : RateLimitPartition.GetConcurrencyLimiter("all", _ => new ConcurrencyLimiterOptions
+            {
+                PermitLimit = options.MaxConcurrentRequests,
+                QueueLimit = options.QueueLength,
+                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+            }));
 
     private static async Task WriteTimeoutAsync(HttpContext http)
     {
@@ -78,5 +136,15 @@ public static class Overload
             Status = StatusCodes.Status503ServiceUnavailable,
             Detail = "The API is at capacity; try again in a second.",
         });
+    }
+}
+
+/// <summary>Marks a content upload or download endpoint (see <see cref="Overload.IsTransfer"/>).</summary>
+public sealed class TransferEndpoint
+{
+    public static readonly TransferEndpoint Instance = new();
+
+    private TransferEndpoint()
+    {
     }
 }

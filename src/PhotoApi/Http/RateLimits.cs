@@ -8,7 +8,10 @@ using PhotoApi.Auth;
 
 namespace PhotoApi.Http;
 
-/// <summary>The <c>RateLimits__*</c> settings: token buckets per user (or per client for app tokens), and per IP for anonymous calls.</summary>
+/// <summary>
+/// The <c>RateLimits__*</c> settings: a token bucket per client address before authentication, then token buckets per
+/// user (or per client for app tokens), and per address for calls without a valid token.
+/// </summary>
 public sealed class RateLimitOptions
 {
     public const string Section = "RateLimits";
@@ -20,6 +23,9 @@ public sealed class RateLimitOptions
 
     /// <summary>Requests per <see cref="Window"/> for one IP address without a valid token.</summary>
     public int AnonymousPermitsPerWindow { get; set; } = 60;
+
+    /// <summary>Requests per <see cref="Window"/> for one client address (IPv6: one /64), counted before any token is looked at.</summary>
+    public int AddressPermitsPerWindow { get; set; } = 1200;
 
     public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
 }
@@ -34,8 +40,8 @@ public static class RateLimits
     {
         builder.Services.AddOptions<RateLimitOptions>()
             .Bind(builder.Configuration.GetSection(RateLimitOptions.Section))
-            .Validate(o => o.PermitsPerWindow > 0 && o.AnonymousPermitsPerWindow > 0 && o.Window > TimeSpan.Zero,
-                "RateLimits__PermitsPerWindow and RateLimits__AnonymousPermitsPerWindow must be positive, RateLimits__Window longer than zero.")
+            .Validate(o => o.PermitsPerWindow > 0 && o.AnonymousPermitsPerWindow > 0 && o.AddressPermitsPerWindow > 0 && o.Window > TimeSpan.Zero,
+                "RateLimits__PermitsPerWindow, RateLimits__AnonymousPermitsPerWindow and RateLimits__AddressPermitsPerWindow must be positive, RateLimits__Window longer than zero.")
             .ValidateOnStart();
 
         builder.Services.AddRateLimiter(_ => { });
@@ -48,8 +54,52 @@ public static class RateLimits
                 ? PartitionedRateLimiter.CreateChained(Overload.ConcurrencyLimiter(overload.Value), perCaller)
                 : perCaller;
             options.OnRejected = OnRejectedAsync;
+            options.AddPolicy(Overload.TransferPolicy, new TransfersPerCaller(overload.Value.TransfersPerUser));
         });
+        builder.Services.AddSingleton<AddressRateLimiter>();
         return builder;
+    }
+
+    /// <summary>
+    /// The per-address bucket, in front of authentication: a caller over it costs a dictionary lookup, not a token hash,
+    /// parse and signature check. Endpoints that opt out of rate limiting (health) opt out of this too.
+    /// </summary>
+    public static WebApplication UseAddressRateLimit(this WebApplication app)
+    {
+        var limiter = app.Services.GetRequiredService<AddressRateLimiter>();
+        app.Use((context, next) =>
+        {
+            if (context.GetEndpoint()?.Metadata.GetMetadata<DisableRateLimitingAttribute>() is not null)
+            {
+                return next(context);
+            }
+            using var lease = limiter.Limiter.AttemptAcquire(context);
+            return lease.IsAcquired ? next(context) : WriteTooManyAsync(context, lease).AsTask();
+        });
+        return app;
+    }
+
+    /// <summary>The client address as a rate-limit key: IPv4 per address, IPv6 per /64 (one subscriber's prefix, RFC 6177).</summary>
+    public static UInt128 AddressKey(IPAddress? address)
+    {
+        if (address is null)
+        {
+            return UInt128.Zero;
+        }
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+        Span<byte> bytes = stackalloc byte[16];
+        if (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+        {
+            // ::ffff:a.b.c.d, so no IPv4 key equals an IPv6 one.
+            address.MapToIPv6().TryWriteBytes(bytes, out _);
+            return System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(bytes);
+        }
+        address.TryWriteBytes(bytes, out _);
+        bytes[8..].Clear();
+        return System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(bytes);
     }
 
     private static RateLimitPartition<string> Partition(HttpContext http, RateLimitOptions settings)
@@ -61,7 +111,7 @@ public static class RateLimits
         }
         var (key, permits) = http.User.Identity is AccessTokenIdentity { IsAuthenticated: true } token
             ? (token.CallerKey, settings.PermitsPerWindow)
-            : ($"ip|{http.Connection.RemoteIpAddress ?? IPAddress.None}", settings.AnonymousPermitsPerWindow);
+            : ($"ip|{AddressKey(http.Connection.RemoteIpAddress)}", settings.AnonymousPermitsPerWindow);
 
         return RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
         {
@@ -82,6 +132,12 @@ public static class RateLimits
             await Overload.WriteShedAsync(http);
             return;
         }
+        await WriteTooManyAsync(http, context.Lease);
+    }
+
+    private static async ValueTask WriteTooManyAsync(HttpContext http, RateLimitLease lease)
+    {
+        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
         http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         await ProblemJson.WriteAsync(http, new ProblemDetails
         {
@@ -89,4 +145,41 @@ public static class RateLimits
             Detail = "Too many requests from this caller; wait for the time in Retry-After and try again.",
         });
     }
+}
+
+/// <summary>How many content transfers one caller may have running at once; one more is 429 with Retry-After.</summary>
+public sealed class TransfersPerCaller(int permits) : IRateLimiterPolicy<string>
+{
+    public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected { get; } = static async (context, _) =>
+    {
+        context.HttpContext.Response.Headers.RetryAfter = "1";
+        await ProblemJson.WriteAsync(context.HttpContext, new ProblemDetails
+        {
+            Status = StatusCodes.Status429TooManyRequests,
+            Detail = "Too many uploads and downloads at once from this caller; finish one and try again.",
+        });
+    };
+
+    public RateLimitPartition<string> GetPartition(HttpContext httpContext) =>
+        RateLimitPartition.GetConcurrencyLimiter(
+            httpContext.User.Identity is AccessTokenIdentity { IsAuthenticated: true } token ? token.CallerKey : $"ip|{RateLimits.AddressKey(httpContext.Connection.RemoteIpAddress)}",
+            _ => new ConcurrencyLimiterOptions { PermitLimit = permits, QueueLimit = 0 });
+}
+
+/// <summary>Token buckets per client address (IPv6 per /64), built once from <see cref="RateLimitOptions"/>.</summary>
+public sealed class AddressRateLimiter(IOptions<RateLimitOptions> options) : IDisposable
+{
+    public PartitionedRateLimiter<HttpContext> Limiter { get; } = PartitionedRateLimiter.Create<HttpContext, UInt128>(http =>
+        !options.Value.Enabled
+            ? RateLimitPartition.GetNoLimiter(UInt128.Zero)
+            : RateLimitPartition.GetTokenBucketLimiter(RateLimits.AddressKey(http.Connection.RemoteIpAddress), _ => new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = options.Value.AddressPermitsPerWindow,
+                TokensPerPeriod = options.Value.AddressPermitsPerWindow,
+                ReplenishmentPeriod = options.Value.Window,
+                QueueLimit = 0,
+                AutoReplenishment = true,
+            }));
+
+    public void Dispose() => Limiter.Dispose();
 }

@@ -10,10 +10,15 @@ public static partial class RequestLog
 {
     public const string HostingDiagnostics = "Microsoft.AspNetCore.Hosting.Diagnostics";
 
+    public const string JwtBearerHandlerCategory = "Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerHandler";
+
     public static IHostApplicationBuilder AddPhotoApiRequestLog(this IHostApplicationBuilder builder)
     {
         // Registered after the configuration's rules, so it wins over an appsettings "Microsoft.AspNetCore" level.
         builder.Logging.AddFilter(HostingDiagnostics, LogLevel.Warning);
+        // A bad token is the client's error: JwtBearer logs each one at Information with its exception (a stack trace per
+        // request). The rejection reason is counted in photoapi.auth.token_rejections instead.
+        builder.Logging.AddFilter(JwtBearerHandlerCategory, LogLevel.Warning);
         return builder;
     }
 

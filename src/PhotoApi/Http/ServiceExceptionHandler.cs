@@ -8,7 +8,7 @@ namespace PhotoApi.Http;
 /// The last word on exceptions: a client's bad request gets its 4xx, an unreachable or overloaded database a 503 with
 /// Retry-After, anything else a 500 that says nothing about the code. Never a stack trace.
 /// </summary>
-public sealed class ServiceExceptionHandler(ILogger<ServiceExceptionHandler> logger) : IExceptionHandler
+public sealed partial class ServiceExceptionHandler(ILogger<ServiceExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -23,7 +23,15 @@ public sealed class ServiceExceptionHandler(ILogger<ServiceExceptionHandler> log
         switch (exception)
         {
             case BadHttpRequestException bad:
-                problem = new ProblemDetails { Status = bad.StatusCode, Detail = bad.StatusCode == StatusCodes.Status400BadRequest ? bad.Message : null };
+                // Fixed texts: binding failures' own messages quote the client's input ("Failed to bind parameter ... from ...").
+                logger.LogDebug("Bad request: {Status}", bad.StatusCode);
+                problem = new ProblemDetails { Status = bad.StatusCode, Detail = BoundParameter(bad) is { } name ? $"The {name} parameter is malformed." : ClientErrorText(bad.StatusCode) };
+                break;
+            case IOException when !http.Response.HasStarted:
+                // Kestrel throws a plain IOException for some broken framing (an overflowing chunk size) while we read a body:
+                // RFC 9112 §7.1 makes that the client's error. Logged without the exception: it is not our fault.
+                logger.LogInformation("Request body could not be read: {Reason}", exception.GetType().Name);
+                problem = new ProblemDetails { Status = StatusCodes.Status400BadRequest, Detail = ClientErrorText(StatusCodes.Status400BadRequest) };
                 break;
             case NpgsqlException { IsTransient: true } or TimeoutException:
                 logger.LogWarning("Database unavailable: {Reason}", exception.Message);
@@ -43,4 +51,19 @@ public sealed class ServiceExceptionHandler(ILogger<ServiceExceptionHandler> log
         await ProblemJson.WriteAsync(http, problem);
         return true;
     }
+
+    // 'Failed to bind parameter "int? pageSize" from "<input>"': the first quotes hold our own declaration, never the input.
+    [System.Text.RegularExpressions.GeneratedRegex("""^(?:Failed to bind|Required) parameter "(?:[^"]* )?(?<name>[A-Za-z_][A-Za-z0-9_]*)"[ .]""")]
+    private static partial System.Text.RegularExpressions.Regex BindingFailure();
+
+    private static string? BoundParameter(BadHttpRequestException exception) =>
+        exception.StatusCode == StatusCodes.Status400BadRequest && BindingFailure().Match(exception.Message) is { Success: true } match ? match.Groups["name"].Value : null;
+
+    private static string? ClientErrorText(int status) => status switch
+    {
+        StatusCodes.Status400BadRequest => "The request is malformed: a route or query parameter, a header or the body could not be read.",
+        StatusCodes.Status408RequestTimeout => "The request body arrived too slowly.",
+        StatusCodes.Status413PayloadTooLarge => "The request body is too large.",
+        _ => null,
+    };
 }

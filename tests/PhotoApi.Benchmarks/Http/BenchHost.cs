@@ -37,6 +37,8 @@ public static class BenchHost
             // The per-caller limiter stays in the pipeline (its cost is measured) but must not throttle the load generator.
             ["RateLimits:PermitsPerWindow"] = "1000000000",
             ["RateLimits:AnonymousPermitsPerWindow"] = "1000000000",
+            ["RateLimits:AddressPermitsPerWindow"] = "1000000000",
+            ["Auth:ResourceUri"] = $"http://127.0.0.1:{options["port"]}",
         };
         // No appsettings files to find: the host's own folder is the content root (WebApplicationFactory would guess a source folder).
         Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_PHOTOAPI", AppContext.BaseDirectory);

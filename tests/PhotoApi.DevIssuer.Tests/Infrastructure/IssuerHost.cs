@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace PhotoApi.DevIssuer.Tests.Infrastructure;
@@ -17,25 +18,29 @@ public sealed class IssuerHost : WebApplicationFactory<DevIssuerProgram>
 
     private readonly Dictionary<string, string?> _settings;
     private readonly bool _ownsKeyDirectory;
+    private readonly TimeProvider? _time;
 
     public IssuerHost()
-        : this(keyDirectory: null, settings: null)
+        : this(keyDirectory: null, settings: null, time: null)
     {
     }
 
-    private IssuerHost(string? keyDirectory, IDictionary<string, string?>? settings)
+    private IssuerHost(string? keyDirectory, IDictionary<string, string?>? settings, TimeProvider? time)
     {
+        _time = time;
         _ownsKeyDirectory = keyDirectory is null;
         KeyDirectory = keyDirectory ?? NewTempDirectory();
         _settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>());
-        UseKestrel(0);
+        // Endpoints set on Kestrel, not UseKestrel(port): that overload edits the server addresses after build and races with
+        // Kestrel binding them (dotnet/aspnetcore#67714: "Addresses cannot be modified after the server has started").
+        UseKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0));
     }
 
     public string KeyDirectory { get; }
 
     /// <summary>A host with extra configuration (e.g. <c>DevIssuer:Issuer</c>) and, optionally, a key folder shared with another host.</summary>
-    public static IssuerHost With(IDictionary<string, string?>? settings = null, string? keyDirectory = null) =>
-        new(keyDirectory, settings);
+    public static IssuerHost With(IDictionary<string, string?>? settings = null, string? keyDirectory = null, TimeProvider? time = null) =>
+        new(keyDirectory, settings, time);
 
     public Uri BaseAddress => new(Addresses[0].TrimEnd('/') + "/");
 
@@ -73,6 +78,11 @@ public sealed class IssuerHost : WebApplicationFactory<DevIssuerProgram>
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
+        }
+
+        if (_time is not null)
+        {
+            builder.ConfigureTestServices(services => services.AddSingleton(_time));
         }
     }
 

@@ -40,8 +40,24 @@ public sealed class TokenClient(Uri baseAddress) : IDisposable
             ["token_type_hint"] = tokenTypeHint,
         });
 
+    /// <summary>RFC 8628 §3.1: the device asks for a device code and a user code.</summary>
+    public Task<TokenResponse> AuthorizeDeviceAsync(Client client, string scope) =>
+        PostAsync("connect/device", client.Id, client.Secret, new() { ["scope"] = scope });
+
+    /// <summary>RFC 8628 §3.4: one poll of the token endpoint.</summary>
+    public Task<TokenResponse> PollAsync(Client client, string deviceCode) =>
+        PostAsync("connect/token", client.Id, client.Secret, new()
+        {
+            ["grant_type"] = "urn:ietf:params:oauth:grant-type:device_code",
+            ["device_code"] = deviceCode,
+        });
+
     public Task<TokenResponse> IntrospectAsync(Client client, string token) =>
         PostAsync("connect/introspect", client.Id, client.Secret, new() { ["token"] = token });
+
+    /// <summary>Any token request, e.g. a grant the issuer should refuse.</summary>
+    public Task<TokenResponse> TokenRequestAsync(Client client, Dictionary<string, string?> form) =>
+        PostAsync("connect/token", client.Id, client.Secret, form);
 
     public void Dispose() => _http.Dispose();
 
@@ -77,6 +93,15 @@ public sealed record TokenResponse(HttpStatusCode Status, JsonElement Body, stri
 
     public string? Scope => Get("scope");
 
+    public string? IdToken => Get("id_token");
+
+    public string? ErrorDescription => Get("error_description");
+
+    public long? Number(string name) =>
+        Body.ValueKind == JsonValueKind.Object && Body.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number
+            ? value.GetInt64()
+            : null;
+
     public string? Get(string name) =>
         Body.ValueKind == JsonValueKind.Object && Body.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
             ? value.GetString()
@@ -95,4 +120,7 @@ public sealed record Client(string Id, string? Secret, string RedirectUri)
     public static readonly Client PhotoPrint = new("photoprint", "photoprint-secret", "http://localhost:5002/callback");
 
     public static readonly Client Swagger = new("swagger", null, IssuerHost.SwaggerTestRedirectUri);
+
+    /// <summary>A public device-flow client (RFC 8628): no redirect URI, no secret.</summary>
+    public static readonly Client Tv = new("photoprint-tv", null, "");
 }

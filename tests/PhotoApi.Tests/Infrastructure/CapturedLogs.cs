@@ -7,16 +7,22 @@ namespace PhotoApi.Tests.Infrastructure;
 public sealed class CapturedLogs : ILoggerProvider
 {
     private readonly ConcurrentQueue<string> _lines = new();
+    private readonly ConcurrentQueue<Entry> _entries = new();
+
+    /// <summary>One logged event: its level, category, message and exception (null when none was logged).</summary>
+    public sealed record Entry(LogLevel Level, string Category, string Message, Exception? Exception);
 
     public IReadOnlyCollection<string> Lines => _lines;
 
-    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _lines);
+    public IReadOnlyCollection<Entry> Entries => _entries;
+
+    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _lines, _entries);
 
     public void Dispose()
     {
     }
 
-    private sealed class Logger(string category, ConcurrentQueue<string> lines) : ILogger
+    private sealed class Logger(string category, ConcurrentQueue<string> lines, ConcurrentQueue<Entry> entries) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull
         {
@@ -30,6 +36,7 @@ public sealed class CapturedLogs : ILoggerProvider
         {
             var values = state is IEnumerable<KeyValuePair<string, object?>> pairs ? string.Join(" ", pairs.Select(p => $"{p.Key}={p.Value}")) : "";
             lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} | {values} | {exception}");
+            entries.Enqueue(new Entry(logLevel, category, formatter(state, exception), exception));
         }
     }
 }

@@ -17,7 +17,9 @@ public sealed class DevIssuerHost : WebApplicationFactory<DevIssuerProgram>
     {
         _settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>());
         Directory.CreateDirectory(_keyDirectory);
-        UseKestrel(0);
+        // Endpoints set on Kestrel, not UseKestrel(port): that overload edits the server addresses after build and races with
+        // Kestrel binding them (dotnet/aspnetcore#67714: "Addresses cannot be modified after the server has started").
+        UseKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0));
     }
 
     /// <summary>The issuer's base URL; OpenIddict's issuer identifier is this with a trailing slash.</summary>

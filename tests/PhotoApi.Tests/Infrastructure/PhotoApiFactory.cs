@@ -33,13 +33,21 @@ public sealed class PhotoApiFactory : WebApplicationFactory<Program>
             // Tests send many requests from one address; the rate-limit tests set their own limits.
             ["RateLimits:PermitsPerWindow"] = "1000000",
             ["RateLimits:AnonymousPermitsPerWindow"] = "1000000",
+            ["RateLimits:AddressPermitsPerWindow"] = "1000000",
+            // Required outside Development; with a random port it is set to the real address once Kestrel listens (BaseAddress).
+            ["Auth:ResourceUri"] = port == 0 ? UnknownAddress : $"http://127.0.0.1:{port}",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             _settings[key] = value;
         }
-        UseKestrel(port);
+        // Endpoints set on Kestrel, not UseKestrel(port): that overload edits the server addresses after build and races with
+        // Kestrel binding them (dotnet/aspnetcore#67714: "Addresses cannot be modified after the server has started").
+        UseKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, port));
     }
+
+    // Ports picked in advance would race with every other server the suite starts; the real one is known after start.
+    private const string UnknownAddress = "http://127.0.0.1";
 
     /// <summary>Where Kestrel listens (a random loopback port).</summary>
     public Uri BaseAddress
@@ -48,12 +56,21 @@ public sealed class PhotoApiFactory : WebApplicationFactory<Program>
         {
             StartServer();
             var addresses = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
-            return new Uri(addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("localhost", "127.0.0.1", StringComparison.Ordinal));
+            var address = new Uri(addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("localhost", "127.0.0.1", StringComparison.Ordinal));
+            var auth = Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<PhotoApi.Auth.AuthOptions>>().Value;
+            if (auth.ResourceUri == UnknownAddress)
+            {
+                auth.ResourceUri = address.ToString().TrimEnd('/');
+            }
+            return address;
         }
     }
 
     /// <summary>Extra logging setup (e.g. a capturing provider); set before the server starts.</summary>
     public Action<Microsoft.Extensions.Logging.ILoggingBuilder>? ConfigureLogging { get; set; }
+
+    /// <summary>Services to replace (e.g. a fake clock for one component); set before the server starts.</summary>
+    public Action<IServiceCollection>? ConfigureServices { get; set; }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -61,6 +78,10 @@ public sealed class PhotoApiFactory : WebApplicationFactory<Program>
         if (ConfigureLogging is { } configureLogging)
         {
             builder.ConfigureLogging(configureLogging);
+        }
+        if (ConfigureServices is { } configureServices)
+        {
+            builder.ConfigureServices(configureServices);
         }
         foreach (var (key, value) in _settings.Where(s => s.Value is not null))
         {

@@ -34,6 +34,7 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output) : IAsyncLife
             ["ConnectionStrings__Photos"] = _database.ConnectionString,
             ["Auth__Authority"] = _issuer.Authority,
             ["Auth__RequireHttpsMetadata"] = "false",
+            ["Auth__ResourceUri"] = _baseAddress.ToString(),
             ["Limits__DrainTimeout"] = "00:00:20",
             ["Logging__LogLevel__Default"] = "Warning",
         });

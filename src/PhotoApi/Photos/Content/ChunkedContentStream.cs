@@ -1,20 +1,25 @@
+using System.Buffers;
 using System.Data;
 using Npgsql;
 
 namespace PhotoApi.Photos.Content;
 
+/// <summary>The content a download was reading was replaced or deleted meanwhile; the response cannot be completed.</summary>
+public sealed class ContentChangedException() : IOException("The photo's content changed during the download.");
+
 /// <summary>
-/// A read-only, seekable view of one photo's chunks. Reading starts one sequential query from the chunk that holds the
-/// position, so a byte range skips the chunks before it and a whole download is one query, streamed column by column.
-/// Owns the connection and read transaction given to it.
+/// A read-only, seekable view of one content version's chunks. Each chunk is read by one short statement on a pooled
+/// connection, given back at once: a slow reader holds no connection and no transaction, and a byte range reads only
+/// the chunks it covers. A chunk that is gone (the content was replaced) ends the stream with <see cref="ContentChangedException"/>.
 /// </summary>
-public sealed class ChunkedContentStream(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid photoId, long length, int chunkSize) : Stream
+public sealed class ChunkedContentStream(NpgsqlDataSource db, Guid contentId, long length, int chunkSize) : Stream
 {
-    private NpgsqlCommand? _command;
-    private NpgsqlDataReader? _reader;
-    private Stream? _column;
+    internal const string ChunkSql = "SELECT bytes FROM photo_chunks WHERE content_id = $1 AND seq = $2";
+
+    private byte[]? _chunk;
+    private int _chunkLength;
+    private int _chunkSeq = -1;
     private long _position;
-    private long _readerPosition = -1;
 
     public override bool CanRead => true;
 
@@ -44,31 +49,36 @@ public sealed class ChunkedContentStream(NpgsqlConnection connection, NpgsqlTran
         {
             return 0;
         }
-        if (_readerPosition != _position)
+        var seq = (int)(_position / chunkSize);
+        if (seq != _chunkSeq)
         {
-            await StartReadingAtAsync(_position, cancellationToken);
+            await LoadChunkAsync(seq, cancellationToken);
         }
+        var offset = (int)(_position - ((long)seq * chunkSize));
+        var count = Math.Min(buffer.Length, _chunkLength - offset);
+        if (count <= 0)
+        {
+            throw new ContentChangedException();
+        }
+        _chunk.AsMemory(offset, count).CopyTo(buffer);
+        _position += count;
+        return count;
+    }
 
-        while (true)
+    private async Task LoadChunkAsync(int seq, CancellationToken cancellationToken)
+    {
+        _chunk ??= ArrayPool<byte>.Shared.Rent(chunkSize);
+        await using var command = db.CreateCommand(ChunkSql);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = contentId });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = seq });
+        await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
         {
-            if (_column is not null)
-            {
-                var read = await _column.ReadAsync(buffer, cancellationToken);
-                if (read > 0)
-                {
-                    _position += read;
-                    _readerPosition = _position;
-                    return read;
-                }
-                await _column.DisposeAsync();
-                _column = null;
-            }
-            if (!await _reader!.ReadAsync(cancellationToken))
-            {
-                return 0;
-            }
-            _column = _reader.GetStream(0);
+            throw new ContentChangedException();
         }
+        await using var column = await reader.GetStreamAsync(0, cancellationToken);
+        _chunkLength = await column.ReadAtLeastAsync(_chunk.AsMemory(0, chunkSize), chunkSize, throwOnEndOfStream: false, cancellationToken);
+        _chunkSeq = seq;
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -77,84 +87,14 @@ public sealed class ChunkedContentStream(NpgsqlConnection connection, NpgsqlTran
     public override int Read(byte[] buffer, int offset, int count) =>
         ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
 
-    internal const string ChunksSql = "SELECT bytes FROM photo_chunks WHERE photo_id = $1 AND seq >= $2 ORDER BY seq";
-
-    private async Task StartReadingAtAsync(long position, CancellationToken cancellationToken)
-    {
-        await CloseReaderAsync();
-        _command = new NpgsqlCommand(ChunksSql, connection, transaction);
-        _command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = photoId });
-        _command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = (int)(position / chunkSize) });
-        _reader = await _command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken);
-
-        // Skip to the position inside the first chunk.
-        var skip = (int)(position % chunkSize);
-        if (await _reader.ReadAsync(cancellationToken))
-        {
-            _column = _reader.GetStream(0);
-            if (skip > 0)
-            {
-                var scratch = new byte[Math.Min(skip, 64 * 1024)];
-                while (skip > 0)
-                {
-                    var read = await _column.ReadAsync(scratch.AsMemory(0, Math.Min(skip, scratch.Length)), cancellationToken);
-                    if (read == 0)
-                    {
-                        break;
-                    }
-                    skip -= read;
-                }
-            }
-        }
-        _readerPosition = position;
-    }
-
-    private async Task CloseReaderAsync()
-    {
-        if (_column is not null)
-        {
-            await _column.DisposeAsync();
-            _column = null;
-        }
-        if (_reader is not null)
-        {
-            await _reader.DisposeAsync();
-            _reader = null;
-        }
-        if (_command is not null)
-        {
-            await _command.DisposeAsync();
-            _command = null;
-        }
-    }
-
-    private bool _disposed;
-
-    public override async ValueTask DisposeAsync()
-    {
-        if (!_disposed)
-        {
-            _disposed = true;
-            await ReleaseAsync();
-        }
-        await base.DisposeAsync();
-    }
-
     protected override void Dispose(bool disposing)
     {
-        if (disposing && !_disposed)
+        if (disposing && _chunk is not null)
         {
-            _disposed = true;
-            ReleaseAsync().AsTask().GetAwaiter().GetResult();
+            ArrayPool<byte>.Shared.Return(_chunk);
+            _chunk = null;
         }
         base.Dispose(disposing);
-    }
-
-    private async ValueTask ReleaseAsync()
-    {
-        await CloseReaderAsync();
-        await transaction.DisposeAsync();
-        await connection.DisposeAsync();
     }
 
     public override void Flush()

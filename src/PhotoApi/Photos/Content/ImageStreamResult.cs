@@ -12,7 +12,28 @@ public sealed class ImageStreamResult(FileStreamHttpResult inner) : IResult
 {
     public async Task ExecuteAsync(HttpContext httpContext)
     {
-        await inner.ExecuteAsync(httpContext);
+        try
+        {
+            await inner.ExecuteAsync(httpContext);
+        }
+        catch (ContentChangedException)
+        {
+            if (httpContext.Response.HasStarted)
+            {
+                // Replaced mid-download: cut the response short (its Content-Length tells the client) rather than mix versions.
+                httpContext.Abort();
+                return;
+            }
+            // Replaced between reading its metadata and its first byte: nothing was sent, so say so and let the client retry.
+            httpContext.Response.Clear();
+            httpContext.Response.Headers.RetryAfter = "1";
+            await ProblemJson.WriteAsync(httpContext, new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Detail = "The image changed while it was being read; try again.",
+            });
+            return;
+        }
         var response = httpContext.Response;
         if (response.StatusCode == StatusCodes.Status416RangeNotSatisfiable && !response.HasStarted)
         {

@@ -15,9 +15,8 @@ public static class PhotoContentApi
 {
     public static IEndpointRouteBuilder MapPhotoContent(this IEndpointRouteBuilder routes)
     {
-        // Streams last as long as the client's connection needs: no request timeout (Kestrel's minimum data rates still apply).
-        var content = routes.MapGroup("/v1/photos/{id}/content").WithTags("Photo content").RequireUser();
-        content.DisableRequestTimeout();
+        // Transfers: their own concurrency budget, a per-user limit, a finite timeout and a minimum data rate (Overload.IsTransfer).
+        var content = routes.MapGroup("/v1/photos/{id}/content").WithTags("Photo content").RequireUser().IsTransfer();
 
         content.MapGroup("").RequireScope(Scopes.PhotosRead)
             .MapGet("", GetContent)
@@ -79,8 +78,9 @@ public static class PhotoContentApi
         {
             return TooLarge(maxBytes);
         }
-        // Kestrel stops reading past the limit too, so a body without Content-Length cannot run over it.
-        request.HttpContext.LimitBodySize(maxBytes);
+        // The store counts the bytes and stops at limit + 1 (413). Kestrel's own limit is lifted here: for a chunked body it
+        // counts the chunk framing too, so exactly the limit would get 413 in one framing and not in the other.
+        request.HttpContext.LimitBodySize(null);
 
         var result = await store.ReplaceAsync(user.Id, photoId, format, request.Body, maxBytes, cancellationToken);
         switch (result.Status)

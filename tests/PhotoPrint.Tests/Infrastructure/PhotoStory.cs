@@ -1,0 +1,102 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using OpenIddict.Abstractions;
+
+namespace PhotoPrint.Tests.Infrastructure;
+
+/// <summary>
+/// The cast of the OAuth story, all real: the dev issuer, PhotoApi on its own PostgreSQL database, and the photos Alice
+/// and Bob already have (put there through the API by another app).
+/// </summary>
+public sealed class PhotoStory : IAsyncDisposable
+{
+    /// <summary>A real 1×1 PNG (70 bytes).</summary>
+    public static readonly byte[] SmallPng = Convert.FromBase64String(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==");
+
+    /// <summary>The same PNG with bytes after its end (browsers ignore them), so two photos differ in size.</summary>
+    public static readonly byte[] LargerPng = [.. SmallPng, .. new byte[1000]];
+
+    private PhotoStory(IssuerHost issuer, TestDatabase database, PhotoApiFactory api)
+    {
+        Issuer = issuer;
+        Database = database;
+        Api = api;
+    }
+
+    public IssuerHost Issuer { get; }
+
+    public TestDatabase Database { get; }
+
+    public PhotoApiFactory Api { get; }
+
+    public string BobsPhotoId { get; private set; } = "";
+
+    /// <summary>The status of every refresh token the issuer has issued to <paramref name="clientId"/> for <paramref name="subject"/>.</summary>
+    public async Task<IReadOnlyList<string>> RefreshTokenStatusesAsync(string subject, string clientId)
+    {
+        await using var scope = Issuer.Services.CreateAsyncScope();
+        var tokens = scope.ServiceProvider.GetRequiredService<IOpenIddictTokenManager>();
+        var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
+        var applicationId = await applications.GetIdAsync((await applications.FindByClientIdAsync(clientId))!);
+        var statuses = new List<string>();
+        await foreach (var token in tokens.FindBySubjectAsync(subject))
+        {
+            if (await tokens.GetApplicationIdAsync(token) == applicationId
+                && await tokens.GetTypeAsync(token) == OpenIddictConstants.TokenTypeIdentifiers.RefreshToken)
+            {
+                statuses.Add((await tokens.GetStatusAsync(token))!);
+            }
+        }
+
+        return statuses;
+    }
+
+    /// <param name="issuerSettings">Extra dev issuer configuration (e.g. a client's redirect URI).</param>
+    /// <param name="issuerTime">The issuer's clock (a fake one where polling or expiry matters).</param>
+    public static async Task<PhotoStory> StartAsync(IDictionary<string, string?>? issuerSettings = null, TimeProvider? issuerTime = null)
+    {
+        var issuer = new IssuerHost(issuerSettings, issuerTime);
+        var database = await TestDatabase.CreateAsync();
+        var api = new PhotoApiFactory(issuer.BaseAddress.AbsoluteUri, database.ConnectionString);
+        _ = api.BaseAddress; // start it
+        var story = new PhotoStory(issuer, database, api);
+
+        await story.AddPhotoAsync("alice", "Lighthouse", SmallPng);
+        await story.AddPhotoAsync("alice", "Harbour at dusk", LargerPng);
+        story.BobsPhotoId = await story.AddPhotoAsync("bob", "Bob's bicycle", SmallPng);
+        return story;
+    }
+
+    /// <summary>Adds a photo with content through the API; returns its id.</summary>
+    public async Task<string> AddPhotoAsync(string user, string title, byte[] png)
+    {
+        using var owner = await AsUserAsync(user);
+        using var created = await owner.PostAsJsonAsync("/v1/photos", new { title });
+        created.EnsureSuccessStatusCode();
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        using var content = new ByteArrayContent(png);
+        content.Headers.ContentType = new MediaTypeHeaderValue("image/png");
+        using var uploaded = await owner.PutAsync($"/v1/photos/{id}/content", content);
+        uploaded.EnsureSuccessStatusCode();
+        return id!;
+    }
+
+    /// <summary>An API client for <paramref name="user"/> through another app, with a token from the dev issuer's /dev/tokens.</summary>
+    private async Task<HttpClient> AsUserAsync(string user)
+    {
+        using var issuer = new HttpClient { BaseAddress = Issuer.BaseAddress };
+        using var minted = await issuer.PostAsJsonAsync("/dev/tokens", new { subject = user, scopes = "photos.read photos.write", clientId = "photo-uploader" });
+        minted.EnsureSuccessStatusCode();
+        var token = (await minted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
+        return Api.WithToken(token);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Api.DisposeAsync();
+        await Issuer.DisposeAsync();
+        await Database.DisposeAsync();
+    }
+}
