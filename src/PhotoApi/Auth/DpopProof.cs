@@ -106,8 +106,8 @@ public sealed class DpopProofValidator
         {
             return new(TokenRejection.DpopMalformed);
         }
-        // §4.3 check 8: RFC 9110 §9.1 methods are case-sensitive.
-        if (!string.Equals(htm, request.Method, StringComparison.Ordinal))
+        // §4.3 check 8: the method the client sent (HEAD stays HEAD while routed as GET); RFC 9110 §9.1: case-sensitive.
+        if (!string.Equals(htm, Http.HeadRequests.ClientMethod(request.HttpContext), StringComparison.Ordinal))
         {
             return new(TokenRejection.DpopMethod);
         }

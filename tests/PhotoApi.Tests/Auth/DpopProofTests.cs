@@ -143,6 +143,19 @@ public sealed class DpopProofTests(ApiFixture fixture)
         await AssertRefusedAsync(response, "invalid_dpop_proof", "The DPoP proof is for another HTTP method.");
     }
 
+    [Fact]
+    public async Task HeadRequest_NeedsAProofForHead_NotForTheGetItIsRoutedAs()
+    {
+        var token = BoundToken();
+
+        var forHead = await fixture.Api.Anonymous().SendAsync(DpopProofs.Request(HttpMethod.Head, Photos, token, _key.Proof("HEAD", Photos, token)));
+        var forGet = await fixture.Api.Anonymous().SendAsync(DpopProofs.Request(HttpMethod.Head, Photos, token, _key.Proof("GET", Photos, token)));
+
+        Assert.Equal(HttpStatusCode.OK, forHead.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, forGet.StatusCode);
+        Assert.Equal("The DPoP proof is for another HTTP method.", HttpAssert.DpopChallenge(forGet)["error_description"]);
+    }
+
     [Theory]
     [InlineData("http://photos.example{port}/v1/photos")] // another host
     [InlineData("http://127.0.0.1:1/v1/photos")] // another port

@@ -92,12 +92,18 @@ public sealed class CertificateBoundTokenTests
             ["Auth__Authority"] = issuer.Authority,
             ["Auth__RequireHttpsMetadata"] = "false",
             ["Auth__ClientCertificates__Tls"] = "true",
+            ["Auth__ResourceUri"] = $"https://127.0.0.1:{port}",
             ["Logging__LogLevel__Default"] = "Warning",
         });
+        var output = new System.Text.StringBuilder();
+        api.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        api.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        api.BeginOutputReadLine();
+        api.BeginErrorReadLine();
         try
         {
             var photos = new Uri($"https://127.0.0.1:{port}/v1/photos");
-            await WaitUntilServingAsync(photos);
+            await WaitUntilServingAsync(photos, api, output);
             var token = issuer.Token(ApiFixture.NewSubject("alice"), claims: BoundTo(_client));
 
             var withBound = await Tls(_client, token).GetAsync(photos);
@@ -123,10 +129,10 @@ public sealed class CertificateBoundTokenTests
         }
     }
 
-    private static async Task WaitUntilServingAsync(Uri photos)
+    private static async Task WaitUntilServingAsync(Uri photos, System.Diagnostics.Process api, System.Text.StringBuilder output)
     {
         using var probe = Tls(null, "none");
-        for (var i = 0; i < 300; i++)
+        for (var i = 0; i < 600 && !api.HasExited; i++)
         {
             try
             {
@@ -138,7 +144,10 @@ public sealed class CertificateBoundTokenTests
                 await Task.Delay(100);
             }
         }
-        Assert.Fail("The API process never served HTTPS.");
+        lock (output)
+        {
+            Assert.Fail($"The API process never served HTTPS: {output}");
+        }
     }
 
     [Fact]
