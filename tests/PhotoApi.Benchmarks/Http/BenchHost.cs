@@ -38,6 +38,10 @@ public static class BenchHost
             ["RateLimits:PermitsPerWindow"] = "1000000000",
             ["RateLimits:AnonymousPermitsPerWindow"] = "1000000000",
             ["RateLimits:AddressPermitsPerWindow"] = "1000000000",
+            // Scenario D downloads one user's image over every connection: the per-user and overall transfer budgets stay in the
+            // pipeline (their cost is measured) but sized so they do not refuse the load generator.
+            ["Limits:TransfersPerUser"] = "100000",
+            ["Limits:MaxConcurrentTransfers"] = "100000",
             ["Auth:ResourceUri"] = $"http://127.0.0.1:{options["port"]}",
         };
         // No appsettings files to find: the host's own folder is the content root (WebApplicationFactory would guess a source folder).

@@ -58,7 +58,7 @@ public static class Seeder
     {
         const string sql = """
             SET synchronous_commit = off;
-            TRUNCATE bench_seed, album_photos, albums, photo_chunks, photos, users;
+            TRUNCATE bench_seed, album_photos, albums, content_uploads, photo_chunks, photos, users;
 
             INSERT INTO users (id, issuer, subject, created_at, updated_at)
             SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(u), 12, '0'))::uuid, @issuer, 'bench-' || lpad(u::text, 5, '0'),

@@ -31,7 +31,7 @@ public class AuthPipelineBenchmarks
         _header = $"Bearer {_issuer.Mint("bench-user", "photos.read photos.write")}";
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
-        builder.Configuration.AddInMemoryCollection([new("Auth:Authority", _issuer.Authority), new("Auth:RequireHttpsMetadata", "false")]);
+        builder.Configuration.AddInMemoryCollection([new("Auth:Authority", _issuer.Authority), new("Auth:RequireHttpsMetadata", "false"), new("Auth:ResourceUri", "http://127.0.0.1")]);
         builder.AddPhotoApiAuth();
         _app = builder.Build();
         _scopes = _app.Services.GetRequiredService<IServiceScopeFactory>();

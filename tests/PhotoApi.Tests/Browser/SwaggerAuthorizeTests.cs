@@ -44,6 +44,9 @@ public sealed class SwaggerAuthorizeTests(ITestOutputHelper output) : IAsyncLife
         await alice.PostAsJsonAsync("/v1/photos", new { title = "Harbour at dusk" });
 
         Assert.True(File.Exists(Chromium), "Chromium is not installed (scripts/test.sh installs it from the distribution's packages).");
+        // Waits, not assertions about speed: on 2 busy cores Swagger UI can take more than Playwright's default 5 s to read
+        // the issuer's discovery document (seen in CI-like runs); 30 s keeps a slow machine from failing a correct flow.
+        Assertions.SetDefaultExpectTimeout(30_000);
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

@@ -10,6 +10,8 @@ public static class Chromium
     public static async Task<(IPlaywright Playwright, IBrowser Browser)> LaunchAsync()
     {
         Assert.True(File.Exists(Executable), "Chromium is not installed (scripts/test.sh installs it from the distribution's packages).");
+        // Waits, not assertions about speed: 2 busy cores can need more than Playwright's default 5 s for a page to settle.
+        Assertions.SetDefaultExpectTimeout(30_000);
         var playwright = await Playwright.CreateAsync();
         var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
