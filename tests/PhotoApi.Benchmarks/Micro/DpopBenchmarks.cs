@@ -149,7 +149,8 @@ public class DpopAuthenticationBenchmarks
         _issuer = await LoopbackIssuer.StartAsync();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
-        builder.Configuration.AddInMemoryCollection([new("Auth:Authority", _issuer.Authority), new("Auth:RequireHttpsMetadata", "false")]);
+        builder.Configuration.AddInMemoryCollection([
+            new("Auth:Authority", _issuer.Authority), new("Auth:RequireHttpsMetadata", "false"), new("Auth:ResourceUri", "https://photos.example")]);
         var now = DateTimeOffset.UtcNow;
         builder.Services.AddSingleton<TimeProvider>(new FixedTime(now));
         builder.Services.AddSingleton<IDpopReplayCache>(new AcceptEveryJti());
