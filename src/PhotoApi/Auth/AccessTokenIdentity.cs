@@ -21,7 +21,8 @@ public sealed class AccessTokenIdentity : ClaimsIdentity
         DateTimeOffset? authTime,
         string? acr,
         string? name,
-        string? email)
+        string? email,
+        TokenConfirmation? confirmation = null)
         : base(claims, authenticationType: "Bearer", nameType: "sub", roleType: "roles")
     {
         Issuer = issuer;
@@ -41,6 +42,7 @@ public sealed class AccessTokenIdentity : ClaimsIdentity
         Acr = acr;
         DisplayName = name;
         Email = email;
+        Confirmation = confirmation;
     }
 
     /// <summary>The trusted issuer (configuration and keys) that vouched for this token.</summary>
@@ -74,6 +76,9 @@ public sealed class AccessTokenIdentity : ClaimsIdentity
     public string? DisplayName { get; }
 
     public string? Email { get; }
+
+    /// <summary>What the token is bound to (<c>cnf</c>), checked on every request by <see cref="SenderConstraint"/>; null for a plain bearer token.</summary>
+    public TokenConfirmation? Confirmation { get; }
 
     // Shared by every request that presents the same token: a claims transformation that edited it would leak into other
     // requests, so it cannot be edited. To add claims, transform a copy (ClaimsPrincipal.Clone()).

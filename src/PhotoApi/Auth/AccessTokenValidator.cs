@@ -150,7 +150,12 @@ public sealed class AccessTokenValidator : TokenHandler
             return Reject(rejection);
         }
 
-        var identity = issuer.Profile.CreateIdentity(jwt, claims, issuer);
+        if (TokenConfirmation.Read(jwt, out var confirmation) is { } unbindable)
+        {
+            return Reject(unbindable);
+        }
+
+        var identity = issuer.Profile.CreateIdentity(jwt, claims, issuer, confirmation);
         var validated = new ValidatedToken(identity, jwt, signingKey, ApproximateBytes: (token.Length * 4) + 2048);
         _cache.Add(token, validated);
         AuthMetrics.TokenValidations.Add(1, new KeyValuePair<string, object?>("issuer", issuer.Issuer), new KeyValuePair<string, object?>("outcome", "validated"));

@@ -67,6 +67,15 @@ public sealed class AuthOptions
 
     /// <summary>Step-up authentication (RFC 9470) for destructive operations.</summary>
     public StepUpOptions StepUp { get; set; } = new();
+
+    /// <summary>Refuse tokens that are not sender-constrained (no <c>cnf</c>: neither DPoP- nor certificate-bound), from every issuer.</summary>
+    public bool RequireSenderConstrainedTokens { get; set; }
+
+    /// <summary>DPoP (RFC 9449): proof-of-possession tokens sent as <c>Authorization: DPoP</c>.</summary>
+    public DpopOptions Dpop { get; set; } = new();
+
+    /// <summary>Certificate-bound tokens (RFC 8705 §3): where the client certificate comes from.</summary>
+    public ClientCertificateOptions ClientCertificates { get; set; } = new();
 }
 
 /// <summary>One trusted authorization server.</summary>
@@ -92,6 +101,9 @@ public sealed class IssuerOptions
 
     /// <summary>A user token's scope counts only if the user also holds it as an entitlement (the profile's entitlement claim): grant AND entitlement.</summary>
     public bool RequireEntitlement { get; set; }
+
+    /// <summary>Refuse this issuer's tokens unless they are sender-constrained; unset: <c>Auth__RequireSenderConstrainedTokens</c>.</summary>
+    public bool? RequireSenderConstrainedTokens { get; set; }
 }
 
 public sealed class TokenCacheOptions
@@ -111,4 +123,52 @@ public sealed class StepUpOptions
 
     /// <summary>Destructive operations need one of these <c>acr</c> values; empty = any.</summary>
     public string[] AcrValues { get; set; } = [];
+}
+
+public sealed class DpopOptions
+{
+    /// <summary>Elliptic curves first: the <c>algs</c> order of the challenge is a preference (RFC 9449 §7.1).</summary>
+    public static readonly string[] DefaultAlgorithms = ["ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512"];
+
+    /// <summary>Accept <c>Authorization: DPoP</c> (and advertise it in challenges and metadata).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Proof signature algorithms accepted (asymmetric only); a comma-separated string is accepted too.</summary>
+    public string[] Algorithms { get; set; } = [];
+
+    /// <summary>How old a proof's <c>iat</c> may be; its <c>jti</c> is remembered this long (plus <c>Auth__ClockSkew</c> for <c>iat</c> ahead of our clock).</summary>
+    public TimeSpan ProofLifetime { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Require a server-provided nonce in every proof (RFC 9449 §9).</summary>
+    public bool RequireNonce { get; set; }
+
+    /// <summary>Base64 HMAC key (at least 32 bytes) nonces are made with; every instance that must accept another's nonces has the same.</summary>
+    public string? NonceKey { get; set; }
+
+    /// <summary>A nonce is accepted for at least this long and at most twice this long after it was handed out.</summary>
+    public TimeSpan NonceLifetime { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Where used proof <c>jti</c>s are kept: <c>InProcess</c> (one instance) or <c>PostgreSql</c> (shared by every instance on the database).</summary>
+    public DpopReplayCacheKind ReplayCache { get; set; } = DpopReplayCacheKind.InProcess;
+
+    /// <summary>Most proof <c>jti</c>s remembered at once (in-process cache); when full of unexpired ones, new proofs get 503.</summary>
+    public int ReplayCacheMaxEntries { get; set; } = 200_000;
+}
+
+public sealed class ClientCertificateOptions
+{
+    /// <summary>Kestrel's HTTPS endpoints ask for a client certificate (any certificate: a token binds it by thumbprint, RFC 8705 §3, §5).</summary>
+    public bool Tls { get; set; }
+
+    /// <summary>
+    /// TCP peers (IP addresses) allowed to state the client certificate in the RFC 9440 <c>Client-Cert</c> header: the
+    /// TLS-terminating proxies in front of PhotoApi, compared with the socket's peer (not a forwarded address). Empty: the header is never read.
+    /// </summary>
+    public string[] TrustedProxies { get; set; } = [];
+}
+
+public enum DpopReplayCacheKind
+{
+    InProcess,
+    PostgreSql,
 }

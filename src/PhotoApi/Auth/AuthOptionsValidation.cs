@@ -21,6 +21,7 @@ public sealed class AuthOptionsValidation : IValidateOptions<AuthOptions>
                 ScopeMap = options.ScopeMap,
                 RequireAccessTokenType = options.RequireAccessTokenType,
                 RequireEntitlement = options.RequireEntitlement,
+                RequireSenderConstrainedTokens = options.RequireSenderConstrainedTokens,
             }];
 
     public ValidateOptionsResult Validate(string? name, AuthOptions options)
@@ -137,7 +138,60 @@ public sealed class AuthOptionsValidation : IValidateOptions<AuthOptions>
             errors.Add("Auth__TokenCache__MaxLifetime must be between 0 and 1 hour.");
         }
 
+        ValidateSenderConstraints(errors, options);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void ValidateSenderConstraints(List<string> errors, AuthOptions options)
+    {
+        var dpop = options.Dpop;
+        foreach (var algorithm in dpop.Algorithms)
+        {
+            if (!AsymmetricAlgorithms.Contains(algorithm))
+            {
+                errors.Add($"Auth__Dpop__Algorithms: '{algorithm}' is not allowed; only RS/PS/ES 256/384/512 are (RFC 9449 §4.2: asymmetric, never 'none' or a MAC).");
+            }
+        }
+        if (dpop.Enabled && dpop.Algorithms.Length == 0)
+        {
+            errors.Add("Auth__Dpop__Algorithms must name at least one algorithm.");
+        }
+        if (dpop.ProofLifetime < TimeSpan.FromSeconds(5) || dpop.ProofLifetime > TimeSpan.FromMinutes(10))
+        {
+            errors.Add("Auth__Dpop__ProofLifetime must be between 00:00:05 and 00:10:00.");
+        }
+        if (dpop.NonceLifetime < TimeSpan.FromSeconds(10) || dpop.NonceLifetime > TimeSpan.FromHours(1))
+        {
+            errors.Add("Auth__Dpop__NonceLifetime must be between 00:00:10 and 01:00:00.");
+        }
+        if (dpop.ReplayCacheMaxEntries < 1000)
+        {
+            errors.Add("Auth__Dpop__ReplayCacheMaxEntries must be at least 1000.");
+        }
+        if (dpop.NonceKey is { Length: > 0 } key)
+        {
+            var bytes = new byte[key.Length];
+            if (!Convert.TryFromBase64String(key, bytes, out var length) || length < 32)
+            {
+                errors.Add("Auth__Dpop__NonceKey must be base64 of at least 32 bytes (e.g. openssl rand -base64 32).");
+            }
+        }
+        else if (dpop.RequireNonce)
+        {
+            errors.Add("Auth__Dpop__RequireNonce needs Auth__Dpop__NonceKey (base64, at least 32 bytes, the same on every instance).");
+        }
+        foreach (var proxy in options.ClientCertificates.TrustedProxies)
+        {
+            if (!IPAddress.TryParse(proxy, out _))
+            {
+                errors.Add($"Auth__ClientCertificates__TrustedProxies: '{proxy}' is not an IP address.");
+            }
+        }
+        var anyRequired = options.RequireSenderConstrainedTokens || options.Issuers.Any(i => i.RequireSenderConstrainedTokens == true);
+        if (anyRequired && !dpop.Enabled && !options.ClientCertificates.Tls && options.ClientCertificates.TrustedProxies.Length == 0)
+        {
+            errors.Add("Auth__RequireSenderConstrainedTokens needs DPoP (Auth__Dpop__Enabled) or client certificates (Auth__ClientCertificates__Tls or __TrustedProxies): no token could be accepted.");
+        }
     }
 
     private static void CheckUrl(List<string> errors, string key, string value, bool requireHttps)

@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -24,11 +26,32 @@ public static class AuthSetup
         services.AddSingleton<TrustedIssuers>();
         services.AddSingleton<ValidatedTokenCache>();
         services.AddSingleton<AccessTokenValidator>();
+        services.AddSingleton<DpopNonce>();
+        services.TryAddSingleton<IDpopReplayCache>(provider =>
+            provider.GetRequiredService<IOptions<AuthOptions>>().Value.Dpop.ReplayCache == DpopReplayCacheKind.PostgreSql
+                ? ActivatorUtilities.CreateInstance<PostgresDpopReplayCache>(provider)
+                : ActivatorUtilities.CreateInstance<InProcessDpopReplayCache>(provider));
+        services.AddSingleton<DpopProofValidator>();
+        services.AddSingleton<SenderConstraint>();
+        // RFC 8705 §3: Kestrel asks for a client certificate and accepts any (self-signed ones too, RFC 8705 §2.2); what a
+        // certificate is worth is decided per token, by its thumbprint. Without a certificate the connection still succeeds.
+        // Read from configuration, not IOptions<AuthOptions>: Kestrel is configured while the host is built, before start-up validation reports.
+        services.AddOptions<KestrelServerOptions>().Configure<IConfiguration>((kestrel, configuration) =>
+        {
+            if (configuration.GetValue<bool>("Auth:ClientCertificates:Tls"))
+            {
+                kestrel.ConfigureHttpsDefaults(https =>
+                {
+                    https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
+                    https.AllowAnyClientCertificate();
+                });
+            }
+        });
         services.AddHostedService<IssuerKeysRefresher>();
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<AccessTokenValidator>((options, validator) =>
+            .Configure<AccessTokenValidator, SenderConstraint>((options, validator, senderConstraint) =>
             {
                 // No Authority here on purpose: keys and issuers come from TrustedIssuers, one set per issuer.
                 options.MapInboundClaims = false;
@@ -36,7 +59,7 @@ public static class AuthSetup
                 options.SaveToken = false;
                 options.TokenHandlers.Clear();
                 options.TokenHandlers.Add(validator);
-                options.Events = BearerChallenge.Events;
+                options.Events = BearerChallenge.Events(senderConstraint);
             });
 
         var authorization = services.AddAuthorizationBuilder()
@@ -59,6 +82,14 @@ public static class AuthSetup
         if (options.ValidAlgorithms.Length == 0 || configuration["Auth:ValidAlgorithms"] is { Length: > 0 })
         {
             options.ValidAlgorithms = Split(configuration["Auth:ValidAlgorithms"]) is { Length: > 0 } algorithms ? algorithms : AuthOptions.DefaultAlgorithms;
+        }
+        if (options.Dpop.Algorithms.Length == 0 || configuration["Auth:Dpop:Algorithms"] is { Length: > 0 })
+        {
+            options.Dpop.Algorithms = Split(configuration["Auth:Dpop:Algorithms"]) is { Length: > 0 } dpopAlgorithms ? dpopAlgorithms : DpopOptions.DefaultAlgorithms;
+        }
+        if (configuration["Auth:ClientCertificates:TrustedProxies"] is { Length: > 0 } proxies)
+        {
+            options.ClientCertificates.TrustedProxies = Split(proxies);
         }
         if (configuration["Auth:StepUp:AcrValues"] is { Length: > 0 } acrValues)
         {

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Primitives;
 
 namespace PhotoApi.Auth;
 
@@ -10,17 +11,20 @@ namespace PhotoApi.Auth;
 /// RFC 6750 §3 responses, exactly: 401 with <c>WWW-Authenticate: Bearer</c> (no <c>error</c> when no token was sent,
 /// <c>error="invalid_token"</c> when it was bad), 403 with <c>error="insufficient_scope", scope="..."</c>, RFC 9470's
 /// <c>insufficient_user_authentication</c>, and RFC 9728's <c>resource_metadata</c> on every challenge. Each with a problem body.
+/// With DPoP on, a <c>DPoP algs="..."</c> challenge (RFC 9449 §7.1) stands beside the Bearer one, and the error goes in the scheme the request used.
 /// </summary>
 public static class BearerChallenge
 {
-    public static JwtBearerEvents Events { get; } = new()
+    /// <summary>JwtBearer's events: read the header, check the token's sender binding on every request, write the challenges.</summary>
+    public static JwtBearerEvents Events(SenderConstraint senderConstraint) => new()
     {
-        OnMessageReceived = ReadAuthorizationHeader,
+        OnMessageReceived = context => ReadAuthorizationHeader(context, senderConstraint),
+        OnTokenValidated = senderConstraint.CheckAsync,
         OnChallenge = WriteChallengeAsync,
     };
 
-    // RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token. Only the header is read: RFC 6750 §2.3 (query) is not supported.
-    private static Task ReadAuthorizationHeader(MessageReceivedContext context)
+    // RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token; RFC 9449 §7.1: "DPoP" 1*SP token68. Only the header is read: RFC 6750 §2.3 (query) is not supported.
+    private static Task ReadAuthorizationHeader(MessageReceivedContext context, SenderConstraint senderConstraint)
     {
         var headers = context.Request.Headers.Authorization;
         if (headers.Count == 0)
@@ -35,14 +39,27 @@ public static class BearerChallenge
         }
 
         var value = headers[0] ?? "";
-        // The scheme is case-insensitive (RFC 9110 §11.1), so "bearer" is accepted too.
-        if (!value.StartsWith("Bearer", StringComparison.OrdinalIgnoreCase) || (value.Length > 6 && value[6] != ' '))
+        // The scheme is case-insensitive (RFC 9110 §11.1), so "bearer" and "dpop" are accepted too.
+        var dpop = senderConstraint.DpopEnabled && value.StartsWith("DPoP", StringComparison.OrdinalIgnoreCase) && (value.Length == 4 || value[4] == ' ');
+        if (!dpop && (!value.StartsWith("Bearer", StringComparison.OrdinalIgnoreCase) || (value.Length > 6 && value[6] != ' ')))
         {
             context.NoResult();
             return Task.CompletedTask;
         }
+        var proofs = senderConstraint.DpopEnabled ? context.Request.Headers["DPoP"].Count : 0;
+        if (dpop && proofs != 1)
+        {
+            // RFC 9449 §4.3 check 1: exactly one DPoP header.
+            context.Fail(new AccessTokenRejectedException(TokenRejection.DpopProofMissing));
+            return Task.CompletedTask;
+        }
+        if (!dpop && proofs > 0)
+        {
+            context.Fail(new AccessTokenRejectedException(TokenRejection.DpopProofWithBearer));
+            return Task.CompletedTask;
+        }
 
-        var token = value.AsSpan(6).Trim(' ');
+        var token = value.AsSpan(dpop ? 4 : 6).Trim(' ');
         if (token.IsEmpty || !IsB64Token(token))
         {
             context.Fail(new AccessTokenRejectedException(TokenRejection.Malformed));
@@ -78,14 +95,12 @@ public static class BearerChallenge
     {
         context.HandleResponse();
         var http = context.HttpContext;
-        var metadataUrl = ProtectedResourceMetadata.MetadataUrl(http.Request);
-
         if (context.AuthenticateFailure is null)
         {
             // RFC 6750 §3.1: no error code when the request carried no authentication information.
-            http.Response.Headers.WWWAuthenticate = Header(("resource_metadata", metadataUrl));
+            http.Response.Headers.WWWAuthenticate = Challenges(http);
             await WriteProblemAsync(http, StatusCodes.Status401Unauthorized, "Unauthorized",
-                "This endpoint needs an access token: send it as 'Authorization: Bearer <token>'.");
+                "This endpoint needs an access token: send it as 'Authorization: Bearer <token>', or a DPoP-bound one as 'Authorization: DPoP <token>' with a DPoP proof.");
             return;
         }
 
@@ -97,8 +112,12 @@ public static class BearerChallenge
             return;
         }
 
-        http.Response.Headers.WWWAuthenticate = Header(
-            ("error", rejection.Error), ("error_description", rejection.Description), ("resource_metadata", metadataUrl));
+        http.Response.Headers.WWWAuthenticate = Challenges(http, ("error", rejection.Error), ("error_description", rejection.Description));
+        if (rejection == TokenRejection.DpopBadNonce)
+        {
+            // RFC 9449 §9: the nonce to put in the next proof.
+            http.Response.Headers["DPoP-Nonce"] = http.RequestServices.GetRequiredService<SenderConstraint>().IssueNonce();
+        }
         await WriteProblemAsync(http, rejection.Status, rejection.Status == StatusCodes.Status400BadRequest ? "Bad Request" : "Unauthorized", rejection.Description);
     }
 
@@ -107,9 +126,7 @@ public static class BearerChallenge
     {
         var scope = string.Join(' ', scopes);
         var description = $"The access token lacks the required scope: {scope}.";
-        http.Response.Headers.WWWAuthenticate = Header(
-            ("error", "insufficient_scope"), ("error_description", description), ("scope", scope),
-            ("resource_metadata", ProtectedResourceMetadata.MetadataUrl(http.Request)));
+        http.Response.Headers.WWWAuthenticate = Challenges(http, ("error", "insufficient_scope"), ("error_description", description), ("scope", scope));
         return WriteProblemAsync(http, StatusCodes.Status403Forbidden, "Forbidden", description);
     }
 
@@ -125,8 +142,7 @@ public static class BearerChallenge
         {
             parameters.Add(("acr_values", string.Join(' ', stepUp.AcrValues)));
         }
-        parameters.Add(("resource_metadata", ProtectedResourceMetadata.MetadataUrl(http.Request)));
-        http.Response.Headers.WWWAuthenticate = Header([.. parameters]);
+        http.Response.Headers.WWWAuthenticate = Challenges(http, [.. parameters]);
         return WriteProblemAsync(http, StatusCodes.Status401Unauthorized, "Unauthorized", description);
     }
 
@@ -138,9 +154,29 @@ public static class BearerChallenge
         WriteProblemAsync(http, StatusCodes.Status403Forbidden, "Forbidden",
             "The access token shows neither a user who delegated it nor an application acting on its own, by the rules of its issuer's profile; it is not accepted.");
 
-    private static string Header(params (string Name, string Value)[] parameters)
+    /// <summary>
+    /// One challenge per scheme (RFC 9110 §11.6.1): Bearer, and DPoP with its <c>algs</c> (RFC 9449 §7.1) when DPoP is on. The error
+    /// goes in the scheme the request used; the other scheme's challenge only says it is available. RFC 9728's <c>resource_metadata</c> on both.
+    /// </summary>
+    private static StringValues Challenges(HttpContext http, params (string Name, string Value)[] error)
     {
-        var header = new StringBuilder("Bearer");
+        var senderConstraint = http.RequestServices.GetRequiredService<SenderConstraint>();
+        var metadata = ("resource_metadata", ProtectedResourceMetadata.MetadataUrl(http.Request));
+        if (!senderConstraint.DpopEnabled)
+        {
+            return Header("Bearer", [.. error, metadata]);
+        }
+        var dpopUsed = senderConstraint.UsesDpopScheme(http.Request);
+        var algs = ("algs", senderConstraint.DpopChallengeAlgs);
+        return new StringValues([
+            Header("Bearer", dpopUsed ? [metadata] : [.. error, metadata]),
+            Header("DPoP", dpopUsed ? [.. error, algs, metadata] : [algs, metadata]),
+        ]);
+    }
+
+    private static string Header(string scheme, (string Name, string Value)[] parameters)
+    {
+        var header = new StringBuilder(scheme);
         for (var i = 0; i < parameters.Length; i++)
         {
             // Our values never contain quotes or backslashes (RFC 6750 §3 restricts error_description to such characters).

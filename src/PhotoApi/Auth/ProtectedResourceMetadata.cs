@@ -13,7 +13,10 @@ public sealed record ProtectedResourceDocument(
     [property: JsonPropertyName("authorization_servers")] IReadOnlyList<string> AuthorizationServers,
     [property: JsonPropertyName("scopes_supported")] IReadOnlyList<string> ScopesSupported,
     [property: JsonPropertyName("bearer_methods_supported")] IReadOnlyList<string> BearerMethodsSupported,
-    [property: JsonPropertyName("resource_documentation")] string ResourceDocumentation);
+    [property: JsonPropertyName("resource_documentation")] string ResourceDocumentation,
+    [property: JsonPropertyName("dpop_signing_alg_values_supported"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? DpopSigningAlgValuesSupported,
+    [property: JsonPropertyName("dpop_bound_access_tokens_required")] bool DpopBoundAccessTokensRequired,
+    [property: JsonPropertyName("tls_client_certificate_bound_access_tokens")] bool TlsClientCertificateBoundAccessTokens);
 
 public static class ProtectedResourceMetadata
 {
@@ -30,7 +33,7 @@ public static class ProtectedResourceMetadata
         return routes;
     }
 
-    private static Ok<ProtectedResourceDocument> GetMetadata(HttpRequest request, TrustedIssuers issuers)
+    private static Ok<ProtectedResourceDocument> GetMetadata(HttpRequest request, TrustedIssuers issuers, SenderConstraint senderConstraint)
     {
         var resource = ResourceUri(request);
         return TypedResults.Ok(new ProtectedResourceDocument(
@@ -39,7 +42,11 @@ public static class ProtectedResourceMetadata
             issuers.All.Select(i => i.Keys.Current?.Issuer ?? i.Issuer).ToArray(),
             Scopes.All,
             ["header"],
-            $"{resource.TrimEnd('/')}/swagger"));
+            $"{resource.TrimEnd('/')}/swagger",
+            // RFC 9728 §2: which DPoP algorithms proofs may use, whether DPoP is always required, whether mTLS-bound tokens work.
+            senderConstraint.DpopEnabled ? senderConstraint.DpopAlgorithms : null,
+            senderConstraint.DpopRequired,
+            senderConstraint.CertificateBoundTokens));
     }
 
     /// <summary>

@@ -42,7 +42,7 @@ public sealed record TokenProfile(
     bool RequireAccessTokenTypeByDefault)
 {
     /// <summary>Reads the grant, the caller kind and profile data from a token whose signature and claims are already valid.</summary>
-    public AccessTokenIdentity CreateIdentity(JsonWebToken token, ClaimReader claims, TrustedIssuer issuer)
+    public AccessTokenIdentity CreateIdentity(JsonWebToken token, ClaimReader claims, TrustedIssuer issuer, TokenConfirmation? confirmation = null)
     {
         var kind = Classify(claims);
         var scopes = new HashSet<string>(StringComparer.Ordinal);
@@ -72,7 +72,8 @@ public sealed record TokenProfile(
             authTime is { } t ? DateTimeOffset.FromUnixTimeSeconds(t) : null,
             claims.Value("acr"),
             claims.Value("name") ?? claims.Value("preferred_username"),
-            claims.Value("email"));
+            claims.Value("email"),
+            confirmation);
     }
 
     /// <summary>Checks this profile adds on top of signature, issuer and lifetime; null when the token passes.</summary>

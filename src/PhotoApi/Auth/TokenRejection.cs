@@ -29,11 +29,38 @@ public sealed record TokenRejection(string Code, string Description, int Status 
     public static readonly TokenRejection IssuedInTheFuture = new("issued_in_future", "The access token was issued in the future.");
     public static readonly TokenRejection KeyAlgorithmMismatch = new("key_algorithm", "The access token's algorithm is not one its signing key may be used with.");
 
+    // Sender constraints (RFC 9449 §4.3, §7; RFC 8705 §3). Proof defects are invalid_dpop_proof; a wrong binding is invalid_token (§7.1).
+    public static readonly TokenRejection DpopProofMissing = Proof("dpop_missing", "The DPoP scheme needs exactly one DPoP header with a proof.");
+    public static readonly TokenRejection DpopMalformed = Proof("dpop_malformed", "The DPoP proof is malformed.");
+    public static readonly TokenRejection DpopWrongType = Proof("dpop_type", "The DPoP proof's typ is not dpop+jwt.");
+    public static readonly TokenRejection DpopAlgorithm = Proof("dpop_algorithm", "The DPoP proof is signed with an algorithm that is not allowed.");
+    public static readonly TokenRejection DpopKey = Proof("dpop_key", "The DPoP proof's jwk is not an allowed public key.");
+    public static readonly TokenRejection DpopSignature = Proof("dpop_signature", "The DPoP proof's signature is invalid.");
+    public static readonly TokenRejection DpopMethod = Proof("dpop_htm", "The DPoP proof is for another HTTP method.");
+    public static readonly TokenRejection DpopUri = Proof("dpop_htu", "The DPoP proof is for another URI.");
+    public static readonly TokenRejection DpopStale = Proof("dpop_stale", "The DPoP proof is too old.");
+    public static readonly TokenRejection DpopFuture = Proof("dpop_future", "The DPoP proof was issued in the future.");
+    public static readonly TokenRejection DpopReplayed = Proof("dpop_replayed", "The DPoP proof was used before.");
+    public static readonly TokenRejection DpopAccessTokenHash = Proof("dpop_ath", "The DPoP proof's ath does not match the access token.");
+    public static readonly TokenRejection DpopBadNonce = new("dpop_nonce", "The DPoP proof needs a current nonce from the DPoP-Nonce header.", Error: "use_dpop_nonce");
+    public static readonly TokenRejection DpopKeyMismatch = new("dpop_binding", "The DPoP proof's key is not the key the access token is bound to.");
+    public static readonly TokenRejection NotDpopBound = new("not_dpop_bound", "The access token is not DPoP-bound; send it with the Bearer scheme.");
+    public static readonly TokenRejection DpopBoundAsBearer = new("dpop_downgrade", "The access token is DPoP-bound; send it with the DPoP scheme and a proof.");
+    public static readonly TokenRejection SenderConstraintRequired = new("not_sender_constrained", "Only sender-constrained (DPoP- or certificate-bound) access tokens are accepted.");
+    public static readonly TokenRejection CertificateMismatch = new("certificate_binding", "The access token is bound to a client certificate this request did not present.");
+    public static readonly TokenRejection MalformedConfirmation = new("cnf", "The access token's cnf claim is malformed.");
+    public static readonly TokenRejection DpopReplayCacheFull = new("dpop_replay_cache_full", "Too many DPoP proofs at once; try again shortly.", StatusCodes.Status503ServiceUnavailable, "");
+
+    /// <summary>A DPoP proof with the Bearer scheme: the client confuses the schemes, and a bound token must not pass as Bearer (RFC 9449 §7.2).</summary>
+    public static readonly TokenRejection DpopProofWithBearer = new("dpop_with_bearer", "A DPoP proof was sent with the Bearer scheme; use 'Authorization: DPoP <token>'.", StatusCodes.Status400BadRequest, "invalid_request");
+
     /// <summary>RFC 6750 §3.1 invalid_request: "uses more than one method for including an access token" / repeats a parameter.</summary>
     public static readonly TokenRejection MultipleCredentials = new("invalid_request", "The request carries more than one Authorization header.", StatusCodes.Status400BadRequest, "invalid_request");
 
     /// <summary>Not the token's fault: the issuer's keys could never be fetched. 503 so clients retry instead of discarding a good token.</summary>
     public static readonly TokenRejection KeysUnavailable = new("keys_unavailable", "The authorization server's signing keys are unavailable; try again shortly.", StatusCodes.Status503ServiceUnavailable, "");
+
+    private static TokenRejection Proof(string code, string description) => new(code, description, Error: "invalid_dpop_proof");
 
     /// <summary>Maps IdentityModel's validation exceptions onto PhotoApi's fixed descriptions.</summary>
     public static TokenRejection From(Exception? exception) => exception switch

@@ -7,7 +7,7 @@ namespace PhotoApi.Auth;
 public sealed class TrustedIssuer
 {
     internal TrustedIssuer(string issuer, string metadataAddress, string audience, TokenProfile profile, IReadOnlyDictionary<string, string> scopeMap,
-        bool requireAccessTokenType, bool requireEntitlement)
+        bool requireAccessTokenType, bool requireEntitlement, bool requireSenderConstrainedTokens = false)
     {
         Issuer = issuer;
         MetadataAddress = metadataAddress;
@@ -16,6 +16,7 @@ public sealed class TrustedIssuer
         ScopeMap = scopeMap.ToFrozenDictionary(StringComparer.Ordinal);
         RequireAccessTokenType = requireAccessTokenType;
         RequireEntitlement = requireEntitlement;
+        RequireSenderConstrainedTokens = requireSenderConstrainedTokens;
     }
 
     /// <summary>The issuer identifier as configured (Authority, or the explicit Issuer).</summary>
@@ -34,6 +35,9 @@ public sealed class TrustedIssuer
 
     /// <summary>User tokens: grant AND entitlement (see <see cref="TokenProfile.Entitlements"/>).</summary>
     public bool RequireEntitlement { get; }
+
+    /// <summary>Only DPoP- or certificate-bound tokens are accepted from this issuer (RFC 9449 §7.2, RFC 8705 §3).</summary>
+    public bool RequireSenderConstrainedTokens { get; }
 
     /// <summary>Its signing keys; set once by <see cref="TrustedIssuers"/>.</summary>
     public IssuerKeySource Keys { get; internal set; } = null!;
@@ -58,7 +62,8 @@ public sealed class TrustedIssuers
                 TokenProfiles.All[o.Profile],
                 o.ScopeMap,
                 o.RequireAccessTokenType ?? settings.RequireAccessTokenType ?? TokenProfiles.All[o.Profile].RequireAccessTokenTypeByDefault,
-                o.RequireEntitlement))
+                o.RequireEntitlement,
+                o.RequireSenderConstrainedTokens ?? settings.RequireSenderConstrainedTokens))
             .ToArray();
         foreach (var issuer in All)
         {

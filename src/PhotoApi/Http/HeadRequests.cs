@@ -23,6 +23,10 @@ public static class HeadRequests
         return RunAsHeadAfterwardsAsync(context, next);
     });
 
+    /// <summary>The method the client sent: HEAD for a HEAD request that is routed as a GET (a DPoP proof's <c>htm</c> names it).</summary>
+    public static string ClientMethod(HttpContext context) =>
+        context.Features.Get<RoutedAsGet>() is not null ? HttpMethods.Head : context.Request.Method;
+
     /// <summary>After authorization, in front of the endpoint: the handler and its result see the real method.</summary>
     public static IApplicationBuilder UseHeadForEndpoints(this IApplicationBuilder app) => app.Use(static (context, next) =>
     {

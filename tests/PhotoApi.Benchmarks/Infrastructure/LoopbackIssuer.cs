@@ -57,7 +57,7 @@ public sealed class LoopbackIssuer : IAsyncDisposable
     }
 
     /// <summary>An RFC 9068 access token for <paramref name="subject"/>, signed with the key of <paramref name="algorithm"/>.</summary>
-    public string Mint(string subject, string scope, string algorithm = "RS256", TimeSpan? lifetime = null)
+    public string Mint(string subject, string scope, string algorithm = "RS256", TimeSpan? lifetime = null, IDictionary<string, object>? claims = null)
     {
         var (key, _) = _keys[algorithm];
         var now = DateTime.UtcNow;
@@ -75,7 +75,7 @@ public sealed class LoopbackIssuer : IAsyncDisposable
                 ["scope"] = scope,
                 ["client_id"] = "photo-bench",
                 ["jti"] = Guid.NewGuid().ToString("N"),
-            },
+            }.Concat(claims ?? new Dictionary<string, object>()).ToDictionary(),
             SigningCredentials = new SigningCredentials(key, algorithm),
         });
     }

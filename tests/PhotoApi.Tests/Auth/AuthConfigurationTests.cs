@@ -19,6 +19,13 @@ public sealed class AuthConfigurationTests
     [InlineData("Auth:KeyMaxAge", "00:10:00", "Auth__KeyMaxAge must not be shorter than Auth__KeyRefreshInterval")]
     [InlineData("Auth:KeyRefreshGlobalMinInterval", "00:01:00", "Auth__KeyRefreshGlobalMinInterval")]
     [InlineData("Auth:TokenCache:MaxLifetime", "02:00:00", "Auth__TokenCache__MaxLifetime")]
+    [InlineData("Auth:Dpop:Algorithms", "ES256,HS256", "Auth__Dpop__Algorithms: 'HS256' is not allowed")]
+    [InlineData("Auth:Dpop:Algorithms", "none", "Auth__Dpop__Algorithms: 'none' is not allowed")]
+    [InlineData("Auth:Dpop:RequireNonce", "true", "Auth__Dpop__RequireNonce needs Auth__Dpop__NonceKey")]
+    [InlineData("Auth:Dpop:NonceKey", "c2hvcnQ=", "Auth__Dpop__NonceKey must be base64 of at least 32 bytes")]
+    [InlineData("Auth:Dpop:ProofLifetime", "01:00:00", "Auth__Dpop__ProofLifetime")]
+    [InlineData("Auth:Dpop:ReplayCacheMaxEntries", "10", "Auth__Dpop__ReplayCacheMaxEntries")]
+    [InlineData("Auth:ClientCertificates:TrustedProxies", "proxy.internal", "'proxy.internal' is not an IP address")]
     public void UnsafeSetting_StopsStartUp(string key, string value, string message)
     {
         var error = StartUpError("http://127.0.0.1:5001", new Dictionary<string, string?> { [key] = value });
@@ -32,6 +39,14 @@ public sealed class AuthConfigurationTests
         var error = StartUpError("http://127.0.0.1:5001", new Dictionary<string, string?> { ["Auth:Profile"] = "okta", ["Auth:RequireEntitlement"] = "true" });
 
         Assert.Contains("Auth__RequireEntitlement: the okta profile has no entitlement claim to require.", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RequiringSenderConstrainedTokens_WithNoWayToProvideThem_IsRefused()
+    {
+        var error = StartUpError("http://127.0.0.1:5001", new Dictionary<string, string?> { ["Auth:RequireSenderConstrainedTokens"] = "true", ["Auth:Dpop:Enabled"] = "false" });
+
+        Assert.Contains("Auth__RequireSenderConstrainedTokens needs DPoP", error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -23,5 +23,9 @@ public sealed class ProtectedResourceMetadataTests(ApiFixture fixture)
         Assert.Equal(["photos.read", "photos.write", "photos.admin"], document.GetProperty("scopes_supported").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(["header"], document.GetProperty("bearer_methods_supported").EnumerateArray().Select(e => e.GetString()));
         Assert.EndsWith("/swagger", document.GetProperty("resource_documentation").GetString());
+        Assert.Equal(["ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512"],
+            document.GetProperty("dpop_signing_alg_values_supported").EnumerateArray().Select(e => e.GetString()));
+        Assert.False(document.GetProperty("dpop_bound_access_tokens_required").GetBoolean());
+        Assert.False(document.GetProperty("tls_client_certificate_bound_access_tokens").GetBoolean());
     }
 }

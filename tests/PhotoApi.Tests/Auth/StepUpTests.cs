@@ -50,9 +50,11 @@ public sealed class StepUpTests : IAsyncLifetime
         var response = await User(subject, SecondsAgo(3600), Mfa).DeleteAsync($"/v1/photos/{id}");
 
         await HttpAssert.Problem(response, HttpStatusCode.Unauthorized);
+        var metadata = $"{_own.Api.BaseAddress.ToString().TrimEnd('/')}/.well-known/oauth-protected-resource";
         Assert.Equal(
-            $"Bearer error=\"insufficient_user_authentication\", error_description=\"A more recent sign-in is required for this operation.\", max_age=\"300\", acr_values=\"{Mfa}\", resource_metadata=\"{_own.Api.BaseAddress.ToString().TrimEnd('/')}/.well-known/oauth-protected-resource\"",
-            response.Headers.GetValues("WWW-Authenticate").Single());
+            [$"Bearer error=\"insufficient_user_authentication\", error_description=\"A more recent sign-in is required for this operation.\", max_age=\"300\", acr_values=\"{Mfa}\", resource_metadata=\"{metadata}\"",
+             $"DPoP algs=\"ES256 ES384 ES512 PS256 PS384 PS512 RS256 RS384 RS512\", resource_metadata=\"{metadata}\""],
+            response.Headers.GetValues("WWW-Authenticate"));
         Assert.Equal(1L, await _own.Database.ScalarAsync<long>("SELECT count(*) FROM photos WHERE id = @id", ("id", Guid.Parse(id))));
     }
 

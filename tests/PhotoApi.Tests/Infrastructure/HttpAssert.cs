@@ -28,15 +28,40 @@ public static partial class HttpAssert
         return (await response.Content.ReadFromJsonAsync<T>())!;
     }
 
-    /// <summary>The single Bearer challenge of a response, its auth-params by name (RFC 6750 §3).</summary>
+    /// <summary>
+    /// The Bearer challenge of a response to a Bearer request, its auth-params by name (RFC 6750 §3). The API offers exactly two
+    /// schemes, Bearer and DPoP (RFC 9449 §7.2); the DPoP challenge must name its algorithms and carry no error of the Bearer request.
+    /// </summary>
     public static Dictionary<string, string> BearerChallenge(HttpResponseMessage response)
     {
-        var values = response.Headers.WwwAuthenticate.ToList();
-        Assert.Single(values);
-        Assert.Equal("Bearer", values[0].Scheme);
-        var header = response.Headers.GetValues("WWW-Authenticate").Single();
-        return AuthParam().Matches(header).ToDictionary(m => m.Groups["name"].Value, m => m.Groups["value"].Value);
+        var (bearer, dpop) = Challenges(response);
+        Assert.False(dpop.ContainsKey("error"), "The error of a Bearer request belongs in the Bearer challenge only.");
+        return bearer;
     }
+
+    /// <summary>The DPoP challenge of a response to a DPoP request (RFC 9449 §7.1); the Bearer challenge beside it carries no error.</summary>
+    public static Dictionary<string, string> DpopChallenge(HttpResponseMessage response)
+    {
+        var (bearer, dpop) = Challenges(response);
+        Assert.False(bearer.ContainsKey("error"), "The error of a DPoP request belongs in the DPoP challenge only.");
+        return dpop;
+    }
+
+    private static (Dictionary<string, string> Bearer, Dictionary<string, string> Dpop) Challenges(HttpResponseMessage response)
+    {
+        var headers = response.Headers.GetValues("WWW-Authenticate").ToList();
+        Assert.Equal(2, headers.Count);
+        Assert.StartsWith("Bearer", headers[0], StringComparison.Ordinal);
+        Assert.StartsWith("DPoP ", headers[1], StringComparison.Ordinal);
+        var bearer = Params(headers[0]);
+        var dpop = Params(headers[1]);
+        Assert.Equal("ES256 ES384 ES512 PS256 PS384 PS512 RS256 RS384 RS512", dpop["algs"]);
+        Assert.Equal(bearer["resource_metadata"], dpop["resource_metadata"]);
+        return (bearer, dpop);
+    }
+
+    private static Dictionary<string, string> Params(string challenge) =>
+        AuthParam().Matches(challenge).ToDictionary(m => m.Groups["name"].Value, m => m.Groups["value"].Value);
 
     /// <summary>The errors map of a validation problem.</summary>
     public static Dictionary<string, string[]> Errors(JsonElement problem) =>

@@ -73,7 +73,7 @@ public sealed class ObjectLevelAuthorizationTests(ApiFixture fixture)
         {
             var response = await SendAsync(anonymous, route, route.Path(_ => Guid.NewGuid().ToString()));
             Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{route} answered {(int)response.StatusCode} without a token");
-            Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
+            Assert.Equal(["Bearer", "DPoP"], response.Headers.WwwAuthenticate.Select(c => c.Scheme));
         }
         foreach (var route in routes.Where(r => r.Anonymous))
         {

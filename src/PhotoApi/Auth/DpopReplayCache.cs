@@ -1,0 +1,152 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using Dapper;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace PhotoApi.Auth;
+
+/// <summary>What a proof's <c>jti</c> was (RFC 9449 §11.1): new, seen before within its lifetime, or not storable right now.</summary>
+public enum ReplayCheck
+{
+    New,
+    Replayed,
+    Full,
+}
+
+/// <summary>
+/// Remembers DPoP proof identifiers until they can no longer be accepted anyway (their <c>iat</c> is out of the window).
+/// Several instances behind one load balancer must share one implementation, or a proof refused by one is accepted by another.
+/// </summary>
+public interface IDpopReplayCache
+{
+    /// <summary>Records <paramref name="jti"/> of the key <paramref name="thumbprint"/> until <paramref name="expiresUtc"/>, atomically with the check.</summary>
+    ValueTask<ReplayCheck> TryUseAsync(string thumbprint, string jti, DateTimeOffset expiresUtc);
+}
+
+/// <summary>
+/// The default, for one instance: SHA-256 of (key thumbprint, jti) as a struct key, bounded to
+/// <see cref="DpopOptions.ReplayCacheMaxEntries"/>. When full it drops expired entries; if none have expired it refuses
+/// (fail closed: forgetting a live jti would let its proof be replayed).
+/// </summary>
+public sealed class InProcessDpopReplayCache : IDpopReplayCache
+{
+    private readonly ConcurrentDictionary<ProofId, long> _expiries = new();
+    private readonly int _maxEntries;
+    private readonly TimeProvider _time;
+    private readonly Lock _trimGate = new();
+    private int _count;
+
+    public InProcessDpopReplayCache(IOptions<AuthOptions> options, TimeProvider time)
+    {
+        _maxEntries = options.Value.Dpop.ReplayCacheMaxEntries;
+        _time = time;
+    }
+
+    public int Count => Volatile.Read(ref _count);
+
+    public ValueTask<ReplayCheck> TryUseAsync(string thumbprint, string jti, DateTimeOffset expiresUtc)
+    {
+        var id = ProofId.Of(thumbprint, jti);
+        var now = _time.GetUtcNow().UtcTicks;
+        if (_expiries.TryGetValue(id, out var expiry))
+        {
+            if (expiry > now)
+            {
+                return new(ReplayCheck.Replayed);
+            }
+            // Expired: a proof with this jti could not be accepted any more on its iat, so it is reusable.
+            if (_expiries.TryUpdate(id, expiresUtc.UtcTicks, expiry))
+            {
+                return new(ReplayCheck.New);
+            }
+            return new(ReplayCheck.Replayed);
+        }
+        if (Volatile.Read(ref _count) >= _maxEntries && !Trim(now))
+        {
+            return new(ReplayCheck.Full);
+        }
+        if (!_expiries.TryAdd(id, expiresUtc.UtcTicks))
+        {
+            return new(ReplayCheck.Replayed);
+        }
+        Interlocked.Increment(ref _count);
+        return new(ReplayCheck.New);
+    }
+
+    // Drops expired entries; true when there is room afterwards. One trimmer at a time; the others see "full" meanwhile.
+    private bool Trim(long now)
+    {
+        if (!_trimGate.TryEnter())
+        {
+            return false;
+        }
+        try
+        {
+            foreach (var (id, expiry) in _expiries)
+            {
+                if (expiry <= now && _expiries.TryRemove(new KeyValuePair<ProofId, long>(id, expiry)))
+                {
+                    Interlocked.Decrement(ref _count);
+                }
+            }
+            return Volatile.Read(ref _count) < _maxEntries;
+        }
+        finally
+        {
+            _trimGate.Exit();
+        }
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private readonly record struct ProofId(ulong A, ulong B, ulong C, ulong D)
+    {
+        public static ProofId Of(string thumbprint, string jti)
+        {
+            Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+            Hash(thumbprint, jti, digest);
+            return MemoryMarshal.Read<ProofId>(digest);
+        }
+    }
+
+    /// <summary>SHA-256 of (thumbprint, jti): one client's jti never collides with another's, and the store holds no client input.</summary>
+    internal static void Hash(string thumbprint, string jti, Span<byte> digest)
+    {
+        // Both are short (a 43-character thumbprint, a jti the proof validator limited to 256 characters).
+        Span<byte> input = stackalloc byte[Encoding.UTF8.GetMaxByteCount(thumbprint.Length + jti.Length + 1)];
+        var written = Encoding.UTF8.GetBytes(thumbprint, input);
+        input[written++] = (byte)' ';
+        written += Encoding.UTF8.GetBytes(jti, input[written..]);
+        SHA256.HashData(input[..written], digest);
+    }
+}
+
+/// <summary>
+/// The shared store for several instances on one database (<c>Auth__Dpop__ReplayCache=PostgreSql</c>): one INSERT per proof,
+/// atomic across instances by the primary key. Expired rows are deleted by every 1024th insert.
+/// </summary>
+public sealed class PostgresDpopReplayCache(NpgsqlDataSource database, TimeProvider time) : IDpopReplayCache
+{
+    private int _inserts;
+
+    public async ValueTask<ReplayCheck> TryUseAsync(string thumbprint, string jti, DateTimeOffset expiresUtc)
+    {
+        var id = new byte[SHA256.HashSizeInBytes];
+        InProcessDpopReplayCache.Hash(thumbprint, jti, id);
+        var now = time.GetUtcNow();
+        await using var connection = await database.OpenConnectionAsync();
+        if (Interlocked.Increment(ref _inserts) % 1024 == 0)
+        {
+            const string purge = "DELETE FROM dpop_proofs WHERE expires_at <= @now";
+            await connection.ExecuteAsync(purge, new { now });
+        }
+        // A row whose proof can no longer be accepted on its iat is taken over; a live one makes this a replay (0 rows).
+        const string sql = """
+            INSERT INTO dpop_proofs (id, expires_at) VALUES (@id, @expiresUtc)
+            ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at WHERE dpop_proofs.expires_at <= @now
+            """;
+        return await connection.ExecuteAsync(sql, new { id, expiresUtc, now }) == 1 ? ReplayCheck.New : ReplayCheck.Replayed;
+    }
+}

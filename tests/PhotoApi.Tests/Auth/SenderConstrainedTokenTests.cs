@@ -1,0 +1,221 @@
+using System.Net;
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using PhotoApi.Tests.Infrastructure;
+
+namespace PhotoApi.Tests.Auth;
+
+/// <summary>Auth__RequireSenderConstrainedTokens, globally and per issuer: a plain bearer token is worth nothing there.</summary>
+public sealed class SenderConstrainedRequirementTests
+{
+    private readonly DpopKey _key = DpopKey.EC();
+
+    [Fact]
+    public async Task Required_PlainBearerTokenIsRefused_DpopBoundTokenIsAccepted_AndMetadataSaysSo()
+    {
+        await using var own = await OwnApi.CreateAsync(new Dictionary<string, string?> { ["Auth:RequireSenderConstrainedTokens"] = "true" });
+        var photos = new Uri(own.Api.BaseAddress, "/v1/photos");
+
+        var plain = await own.Api.WithToken(own.Issuer.Token(ApiFixture.NewSubject("alice"))).GetAsync(photos);
+        var bound = own.Issuer.Token(ApiFixture.NewSubject("alice"), claims: _key.Cnf);
+        var dpop = await own.Api.Anonymous().SendAsync(DpopProofs.Request(HttpMethod.Get, photos, bound, _key.Proof("GET", photos, bound)));
+        var metadata = JsonDocument.Parse(await own.Api.Anonymous().GetStringAsync("/.well-known/oauth-protected-resource")).RootElement;
+
+        await HttpAssert.Problem(plain, HttpStatusCode.Unauthorized);
+        var challenge = HttpAssert.BearerChallenge(plain);
+        Assert.Equal("invalid_token", challenge["error"]);
+        Assert.Equal("Only sender-constrained (DPoP- or certificate-bound) access tokens are accepted.", challenge["error_description"]);
+        Assert.Equal(HttpStatusCode.OK, dpop.StatusCode);
+        Assert.True(metadata.GetProperty("dpop_bound_access_tokens_required").GetBoolean());
+    }
+
+    [Fact]
+    public async Task RequiredForOneIssuer_OnlyThatIssuersPlainTokensAreRefused()
+    {
+        await using var strict = await TestIssuer.StartAsync(issuerSuffix: "/strict");
+        await using var lenient = await TestIssuer.StartAsync(issuerSuffix: "/lenient");
+        await using var database = await TestDatabase.CreateAsync();
+        await using var api = new PhotoApiFactory(null, database.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Auth:Issuers:0:Authority"] = strict.Authority,
+            ["Auth:Issuers:0:RequireSenderConstrainedTokens"] = "true",
+            ["Auth:Issuers:1:Authority"] = lenient.Authority,
+        });
+        var photos = new Uri(api.BaseAddress, "/v1/photos");
+        var bound = strict.Token(ApiFixture.NewSubject("alice"), claims: _key.Cnf);
+
+        var strictPlain = await api.WithToken(strict.Token(ApiFixture.NewSubject("alice"))).GetAsync(photos);
+        var strictBound = await api.Anonymous().SendAsync(DpopProofs.Request(HttpMethod.Get, photos, bound, _key.Proof("GET", photos, bound)));
+        var lenientPlain = await api.WithToken(lenient.Token(ApiFixture.NewSubject("alice"))).GetAsync(photos);
+
+        await HttpAssert.Problem(strictPlain, HttpStatusCode.Unauthorized);
+        Assert.Equal("invalid_token", HttpAssert.BearerChallenge(strictPlain)["error"]);
+        Assert.Equal(HttpStatusCode.OK, strictBound.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, lenientPlain.StatusCode);
+    }
+}
+
+/// <summary>
+/// RFC 8705 §3: a token with <c>cnf.x5t#S256</c> is accepted only with the client certificate it is bound to, from the TLS
+/// connection (Kestrel asks for one, Auth__ClientCertificates__Tls) or, from a configured TLS-terminating proxy, from the
+/// RFC 9440 Client-Cert header (Auth__ClientCertificates__TrustedProxies).
+/// </summary>
+public sealed class CertificateBoundTokenTests
+{
+    private static readonly X509Certificate2 ServerCertificate = SelfSigned("CN=127.0.0.1", "1.3.6.1.5.5.7.3.1");
+    private readonly X509Certificate2 _client = SelfSigned("CN=photoprint", "1.3.6.1.5.5.7.3.2");
+
+    private static string Thumbprint(X509Certificate2 certificate) =>
+        Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Encode(SHA256.HashData(certificate.RawData));
+
+    private static Dictionary<string, object?> BoundTo(X509Certificate2 certificate) =>
+        new() { ["cnf"] = new Dictionary<string, object> { ["x5t#S256"] = Thumbprint(certificate) } };
+
+    [Fact]
+    public async Task OverTls_TheBoundCertificateIsAccepted_AnotherOrNoneIsRefused()
+    {
+        // The real process with Kestrel's HTTPS endpoint configured as an operator would (Kestrel__Endpoints__*), so the
+        // certificate request really is Kestrel's and PhotoApi's HTTPS defaults apply to it.
+        await using var issuer = await TestIssuer.StartAsync();
+        await using var database = await TestDatabase.CreateAsync();
+        var port = FreePort.Next();
+        var pfx = Path.Combine(Path.GetTempPath(), $"photoapi-tls-{Guid.NewGuid():N}.pfx");
+        await File.WriteAllBytesAsync(pfx, ServerCertificate.Export(X509ContentType.Pfx, "test"));
+        using var api = ApiProcess.Start(new Dictionary<string, string>
+        {
+            ["Kestrel__Endpoints__Https__Url"] = $"https://127.0.0.1:{port}",
+            ["Kestrel__Endpoints__Https__Certificate__Path"] = pfx,
+            ["Kestrel__Endpoints__Https__Certificate__Password"] = "test",
+            ["ConnectionStrings__Photos"] = database.ConnectionString,
+            ["Auth__Authority"] = issuer.Authority,
+            ["Auth__RequireHttpsMetadata"] = "false",
+            ["Auth__ClientCertificates__Tls"] = "true",
+            ["Auth__ResourceUri"] = $"https://127.0.0.1:{port}",
+            ["Logging__LogLevel__Default"] = "Warning",
+        });
+        var output = new System.Text.StringBuilder();
+        api.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        api.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        api.BeginOutputReadLine();
+        api.BeginErrorReadLine();
+        try
+        {
+            var photos = new Uri($"https://127.0.0.1:{port}/v1/photos");
+            await WaitUntilServingAsync(photos, api, output);
+            var token = issuer.Token(ApiFixture.NewSubject("alice"), claims: BoundTo(_client));
+
+            var withBound = await Tls(_client, token).GetAsync(photos);
+            var withOther = await Tls(SelfSigned("CN=thief", "1.3.6.1.5.5.7.3.2"), token).GetAsync(photos);
+            var withNone = await Tls(null, token).GetAsync(photos);
+            var plainWithCertificate = await Tls(_client, issuer.Token(ApiFixture.NewSubject("alice"))).GetAsync(photos);
+
+            Assert.Equal(HttpStatusCode.OK, withBound.StatusCode);
+            foreach (var refused in new[] { withOther, withNone })
+            {
+                await HttpAssert.Problem(refused, HttpStatusCode.Unauthorized);
+                var challenge = HttpAssert.BearerChallenge(refused);
+                Assert.Equal("invalid_token", challenge["error"]);
+                Assert.Equal("The access token is bound to a client certificate this request did not present.", challenge["error_description"]);
+            }
+            Assert.Equal(HttpStatusCode.OK, plainWithCertificate.StatusCode);
+        }
+        finally
+        {
+            api.Kill(entireProcessTree: true);
+            await api.WaitForExitAsync();
+            File.Delete(pfx);
+        }
+    }
+
+    private static async Task WaitUntilServingAsync(Uri photos, System.Diagnostics.Process api, System.Text.StringBuilder output)
+    {
+        using var probe = Tls(null, "none");
+        for (var i = 0; i < 600 && !api.HasExited; i++)
+        {
+            try
+            {
+                await probe.GetAsync(new Uri(photos, "/health/live"));
+                return;
+            }
+            catch (HttpRequestException)
+            {
+                await Task.Delay(100);
+            }
+        }
+        lock (output)
+        {
+            Assert.Fail($"The API process never served HTTPS: {output}");
+        }
+    }
+
+    [Fact]
+    public async Task BehindATrustedProxy_TheClientCertHeaderIsTheCertificate()
+    {
+        await using var own = await OwnApi.CreateAsync(new Dictionary<string, string?> { ["Auth:ClientCertificates:TrustedProxies"] = "127.0.0.1" });
+        var token = own.Issuer.Token(ApiFixture.NewSubject("alice"), claims: BoundTo(_client));
+
+        var withBound = await SendWithClientCertAsync(own.Api, token, _client);
+        var withOther = await SendWithClientCertAsync(own.Api, token, SelfSigned("CN=thief", "1.3.6.1.5.5.7.3.2"));
+        var withNone = await own.Api.WithToken(token).GetAsync("/v1/photos");
+        var metadata = JsonDocument.Parse(await own.Api.Anonymous().GetStringAsync("/.well-known/oauth-protected-resource")).RootElement;
+
+        Assert.Equal(HttpStatusCode.OK, withBound.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, withOther.StatusCode);
+        Assert.Equal("invalid_token", HttpAssert.BearerChallenge(withOther)["error"]);
+        Assert.Equal(HttpStatusCode.Unauthorized, withNone.StatusCode);
+        Assert.True(metadata.GetProperty("tls_client_certificate_bound_access_tokens").GetBoolean());
+    }
+
+    [Fact]
+    public async Task WithoutATrustedProxy_AClientCertHeaderIsIgnored()
+    {
+        // A certificate is public: anyone could name it in a header. Only a configured proxy is believed.
+        await using var own = await OwnApi.CreateAsync();
+        var token = own.Issuer.Token(ApiFixture.NewSubject("alice"), claims: BoundTo(_client));
+
+        var response = await SendWithClientCertAsync(own.Api, token, _client);
+
+        await HttpAssert.Problem(response, HttpStatusCode.Unauthorized);
+        Assert.Equal("The access token is bound to a client certificate this request did not present.", HttpAssert.BearerChallenge(response)["error_description"]);
+    }
+
+    private static Task<HttpResponseMessage> SendWithClientCertAsync(PhotoApiFactory api, string token, X509Certificate2 certificate)
+    {
+        var client = api.WithToken(token);
+        // RFC 9440 §2.2: the DER certificate as a structured-field byte sequence.
+        client.DefaultRequestHeaders.TryAddWithoutValidation("Client-Cert", $":{Convert.ToBase64String(certificate.RawData)}:");
+        return client.GetAsync("/v1/photos");
+    }
+
+    private static HttpClient Tls(X509Certificate2? certificate, string token)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                // The test server's certificate is self-signed: pinned. What is under test is the client's.
+                RemoteCertificateValidationCallback = (_, server, _, _) => server is not null && server.GetCertHashString() == ServerCertificate.GetCertHashString(),
+                LocalCertificateSelectionCallback = (_, _, _, _, _) => certificate!,
+                ClientCertificates = certificate is null ? null : new X509CertificateCollection { certificate },
+            },
+        };
+        var client = new HttpClient(handler);
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    private static X509Certificate2 SelfSigned(string subject, string usage)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(usage)], critical: false));
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        // Through PKCS#12 so that SslStream on Linux can use the private key.
+        return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pfx), null);
+    }
+}
