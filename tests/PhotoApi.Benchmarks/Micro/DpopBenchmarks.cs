@@ -48,20 +48,7 @@ public class DpopProofBenchmarks
 
         var (key, jwk) = Algorithm == "ES256" ? EcKey() : RsaKey();
         _jkt = Base64UrlEncoder.Encode(new JsonWebKey(JsonSerializer.Serialize(jwk)).ComputeJwkThumbprint());
-        _proof = new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
-        {
-            TokenType = "dpop+jwt",
-            AdditionalHeaderClaims = new Dictionary<string, object> { ["jwk"] = jwk },
-            Claims = new Dictionary<string, object>
-            {
-                ["jti"] = Guid.NewGuid().ToString("N"),
-                ["htm"] = "GET",
-                ["htu"] = "https://photos.example/v1/photos",
-                ["iat"] = now.ToUnixTimeSeconds(),
-                ["ath"] = DpopProofValidator.AccessTokenHash(_token),
-            },
-            SigningCredentials = new SigningCredentials(key, Algorithm),
-        });
+        _proof = DpopProofs.Create(jwk, key, Algorithm, _token, now);
         if ((await Verify()).Rejection is { } rejection)
         {
             throw new InvalidOperationException($"The {Algorithm} proof was refused: {rejection.Code}");
@@ -165,20 +152,7 @@ public class DpopAuthenticationBenchmarks
         var bound = _issuer.Mint("bench-user", "photos.read photos.write", claims: new Dictionary<string, object> { ["cnf"] = new Dictionary<string, object> { ["jkt"] = jkt } });
         _bearer = $"Bearer {_issuer.Mint("bench-user", "photos.read photos.write")}";
         _dpop = $"DPoP {bound}";
-        _proof = new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
-        {
-            TokenType = "dpop+jwt",
-            AdditionalHeaderClaims = new Dictionary<string, object> { ["jwk"] = jwk },
-            Claims = new Dictionary<string, object>
-            {
-                ["jti"] = Guid.NewGuid().ToString("N"),
-                ["htm"] = "GET",
-                ["htu"] = "https://photos.example/v1/photos",
-                ["iat"] = now.ToUnixTimeSeconds(),
-                ["ath"] = DpopProofValidator.AccessTokenHash(bound),
-            },
-            SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(ecdsa), "ES256"),
-        });
+        _proof = DpopProofs.Create(jwk, new ECDsaSecurityKey(ecdsa), "ES256", bound, now);
 
         // The first authentications fetch the keys and fill the token cache; both must succeed.
         foreach (var (header, proof) in new[] { (_bearer, (string?)null), (_dpop, _proof) })
@@ -219,6 +193,26 @@ public class DpopAuthenticationBenchmarks
         }
         return await context.AuthenticateAsync();
     }
+}
+
+/// <summary>One DPoP proof for GET https://photos.example/v1/photos, bound to <c>accessToken</c> by its ath.</summary>
+internal static class DpopProofs
+{
+    public static string Create(Dictionary<string, object> jwk, SecurityKey key, string algorithm, string accessToken, DateTimeOffset now) =>
+        new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
+        {
+            TokenType = "dpop+jwt",
+            AdditionalHeaderClaims = new Dictionary<string, object> { ["jwk"] = jwk },
+            Claims = new Dictionary<string, object>
+            {
+                ["jti"] = Guid.NewGuid().ToString("N"),
+                ["htm"] = "GET",
+                ["htu"] = "https://photos.example/v1/photos",
+                ["iat"] = now.ToUnixTimeSeconds(),
+                ["ath"] = DpopProofValidator.AccessTokenHash(accessToken),
+            },
+            SigningCredentials = new SigningCredentials(key, algorithm),
+        });
 }
 
 internal sealed class AcceptEveryJti : IDpopReplayCache

@@ -2,20 +2,26 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using PhotoApi.DevIssuer;
 
 namespace PhotoApi.Tests.Infrastructure;
 
-/// <summary>The real dev issuer (OpenIddict) on real Kestrel, with its signing key in a temporary folder.</summary>
+/// <summary>
+/// The real dev issuer (OpenIddict) on real Kestrel, with its signing key in a temporary folder, optionally on a fake clock.
+/// Shared with PhotoPrint.Tests (compiled there by link).
+/// </summary>
 public sealed class DevIssuerHost : WebApplicationFactory<DevIssuerProgram>
 {
     private readonly string _keyDirectory = Path.Combine(Path.GetTempPath(), "photoapi-tests-devissuer", Guid.NewGuid().ToString("N"));
     private readonly Dictionary<string, string?> _settings;
+    private readonly TimeProvider? _time;
 
-    public DevIssuerHost(IDictionary<string, string?>? settings = null)
+    public DevIssuerHost(IDictionary<string, string?>? settings = null, TimeProvider? time = null)
     {
         _settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>());
+        _time = time;
         Directory.CreateDirectory(_keyDirectory);
         // Endpoints set on Kestrel, not UseKestrel(port): that overload edits the server addresses after build and races with
         // Kestrel binding them (dotnet/aspnetcore#67714: "Addresses cannot be modified after the server has started").
@@ -40,6 +46,11 @@ public sealed class DevIssuerHost : WebApplicationFactory<DevIssuerProgram>
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
+        }
+
+        if (_time is not null)
+        {
+            builder.ConfigureTestServices(services => services.AddSingleton(_time));
         }
     }
 

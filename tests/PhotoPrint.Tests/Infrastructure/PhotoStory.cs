@@ -18,14 +18,14 @@ public sealed class PhotoStory : IAsyncDisposable
     /// <summary>The same PNG with bytes after its end (browsers ignore them), so two photos differ in size.</summary>
     public static readonly byte[] LargerPng = [.. SmallPng, .. new byte[1000]];
 
-    private PhotoStory(IssuerHost issuer, TestDatabase database, PhotoApiFactory api)
+    private PhotoStory(DevIssuerHost issuer, TestDatabase database, PhotoApiFactory api)
     {
         Issuer = issuer;
         Database = database;
         Api = api;
     }
 
-    public IssuerHost Issuer { get; }
+    public DevIssuerHost Issuer { get; }
 
     public TestDatabase Database { get; }
 
@@ -57,7 +57,7 @@ public sealed class PhotoStory : IAsyncDisposable
     /// <param name="issuerTime">The issuer's clock (a fake one where polling or expiry matters).</param>
     public static async Task<PhotoStory> StartAsync(IDictionary<string, string?>? issuerSettings = null, TimeProvider? issuerTime = null)
     {
-        var issuer = new IssuerHost(issuerSettings, issuerTime);
+        var issuer = new DevIssuerHost(issuerSettings, issuerTime);
         var database = await TestDatabase.CreateAsync();
         var api = new PhotoApiFactory(issuer.BaseAddress.AbsoluteUri, database.ConnectionString);
         _ = api.BaseAddress; // start it
