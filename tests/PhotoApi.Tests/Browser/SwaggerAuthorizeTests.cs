@@ -11,6 +11,7 @@ namespace PhotoApi.Tests.Browser;
 /// the API with the token Swagger UI got. Denying consent brings back access_denied.
 /// </summary>
 [Trait("Category", "Browser")]
+[Collection(BrowserCollection.Name)]
 public sealed class SwaggerAuthorizeTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const string Chromium = "/usr/bin/chromium";
