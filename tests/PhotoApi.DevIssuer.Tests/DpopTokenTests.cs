@@ -97,6 +97,21 @@ public sealed class DpopTokenTests(IssuerHost host) : IClassFixture<IssuerHost>,
     }
 
     [Fact]
+    public async Task WithAConfiguredIssuer_AProofForTheAdvertisedTokenEndpointIsAccepted()
+    {
+        await using var configured = IssuerHost.With(new Dictionary<string, string?> { ["DevIssuer:Issuer"] = "http://issuer.test:8080/tenant/" });
+        using var http = configured.NewHttpClient();
+        var metadata = await http.GetFromJsonAsync<JsonElement>(".well-known/openid-configuration");
+        var tokenEndpoint = new Uri(metadata.GetProperty("token_endpoint").GetString()!);
+        using var tokens = configured.NewTokenClient();
+        tokens.Dpop = _ => [_key.Proof(tokenEndpoint)];
+
+        var response = (await tokens.ClientCredentialsAsync("photo-admin-job", "photo-admin-job-secret")).EnsureTokens();
+
+        Assert.Equal("DPoP", response.TokenType);
+    }
+
+    [Fact]
     public async Task TokenRequest_WithTwoDpopHeaders_IsRefused()
     {
         using var tokens = host.NewTokenClient();

@@ -35,8 +35,8 @@ public sealed class DpopProofVerifier(TimeProvider time, DpopNonces nonces)
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false, MaximumTokenSizeInBytes = MaxProofLength };
     private readonly ConcurrentDictionary<string, DateTimeOffset> _usedJtis = new(StringComparer.Ordinal);
 
-    /// <summary>Checks one proof sent with a POST to <paramref name="tokenEndpoint"/>.</summary>
-    public async ValueTask<DpopProofCheck> VerifyAsync(string proof, Uri tokenEndpoint)
+    /// <summary>Checks one proof sent with a POST to the token endpoint, known by any of <paramref name="tokenEndpoints"/>.</summary>
+    public async ValueTask<DpopProofCheck> VerifyAsync(string proof, IReadOnlyCollection<Uri> tokenEndpoints)
     {
         if (proof.Length is 0 or > MaxProofLength)
         {
@@ -98,7 +98,7 @@ public sealed class DpopProofVerifier(TimeProvider time, DpopNonces nonces)
             return Fail("The DPoP proof's htm must be POST.");
         }
         // §4.3 check 9: htu compared with the token endpoint after RFC 3986 §6 normalisation, without query and fragment.
-        if (Normalize(htu) is not { } proofUri || !string.Equals(proofUri, Normalize(tokenEndpoint.AbsoluteUri), StringComparison.Ordinal))
+        if (Normalize(htu) is not { } proofUri || !tokenEndpoints.Any(endpoint => string.Equals(proofUri, Normalize(endpoint.AbsoluteUri), StringComparison.Ordinal)))
         {
             return Fail("The DPoP proof's htu must be the token endpoint's URL.");
         }

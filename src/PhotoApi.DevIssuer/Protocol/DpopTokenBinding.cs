@@ -77,8 +77,14 @@ public static class DpopTokenBinding
                 return;
             }
 
-            var tokenEndpoint = new Uri(context.BaseUri ?? new Uri($"{http.Scheme}://{http.Host}{http.PathBase}/"), ProtocolSetup.TokenPath.TrimStart('/'));
-            var check = await verifier.VerifyAsync(proofs[0]!, tokenEndpoint);
+            // The URL the client was sent to: the request's own, or under DevIssuer:Issuer when that names another origin or path.
+            var path = ProtocolSetup.TokenPath.TrimStart('/');
+            var tokenEndpoints = new List<Uri> { new(context.BaseUri ?? new Uri($"{http.Scheme}://{http.Host}{http.PathBase}/"), path) };
+            if (context.Options.Issuer is { } issuer)
+            {
+                tokenEndpoints.Add(new Uri(new Uri(issuer.AbsoluteUri.TrimEnd('/') + "/"), path));
+            }
+            var check = await verifier.VerifyAsync(proofs[0]!, tokenEndpoints);
             if (check.NonceMissing)
             {
                 // §8: use_dpop_nonce, with the nonce to use in the DPoP-Nonce header.
