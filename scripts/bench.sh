@@ -6,6 +6,7 @@
 #   scripts/bench.sh --smoke    # tiny data, seconds per scenario; exits non-zero when something is broken, never on timings;
 #                               # writes to .data/bench-smoke/ and leaves docs/ alone
 # Extra options go to the suite, e.g. --scenarios A,B  --skip-micro  --duration 30  --connections 64
+#   --dpop-replay-cache PostgreSql   (scenario F, DPoP against Bearer, with the shared replay cache instead of the in-process one)
 #   --db-settings "Max Auto Prepare=0"   (connection settings for the API, overriding DataSetup's defaults)
 # Environment: PHOTOAPI_BENCH_PG_PORT (default 54331) for the cluster in .data/pg-bench (kept between runs: the seeded data is reused).
 set -euo pipefail

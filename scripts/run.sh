@@ -52,10 +52,12 @@ dotnet build src/PhotoApi/PhotoApi.csproj -nologo -v q >/dev/null
 dotnet build src/PhotoApi.DevIssuer/PhotoApi.DevIssuer.csproj -nologo -v q >/dev/null
 dotnet build samples/PhotoPrint.Web/PhotoPrint.Web.csproj -nologo -v q >/dev/null
 dotnet build samples/PhotoPrint.Tv/PhotoPrint.Tv.csproj -nologo -v q >/dev/null
+dotnet build samples/PhotoPrint.Dpop/PhotoPrint.Dpop.csproj -nologo -v q >/dev/null
 api_dll=src/PhotoApi/bin/Debug/net10.0/PhotoApi.dll
 issuer_dll=src/PhotoApi.DevIssuer/bin/Debug/net10.0/PhotoApi.DevIssuer.dll
 web_dll=samples/PhotoPrint.Web/bin/Debug/net10.0/PhotoPrint.Web.dll
 tv_dll=samples/PhotoPrint.Tv/bin/Debug/net10.0/PhotoPrint.Tv.dll
+dpop_dll=samples/PhotoPrint.Dpop/bin/Debug/net10.0/PhotoPrint.Dpop.dll
 
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -146,6 +148,7 @@ Ready-made commands (another terminal, in this folder):
   ADMIN_TOKEN=\$(curl -s \$ISSUER/connect/token -d grant_type=client_credentials -d client_id=photo-admin-job -d client_secret=photo-admin-job-secret | jq -r .access_token)
   curl -H "Authorization: Bearer \$ADMIN_TOKEN" \$API/v1/admin/usage
   dotnet $tv_dll --issuer $issuer_url --api $api_url    # PhotoPrint for TV: the device flow
+  dotnet $dpop_dll --issuer $issuer_url --api $api_url  # a DPoP-bound token (RFC 9449) and what a thief can do with it
 Press Ctrl-C to stop.
 INFO
 wait

@@ -28,6 +28,13 @@ if [ ! -x /usr/bin/chromium ]; then
   "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
+# The interop tests drive unmodified client libraries from npm (oauth4webapi) with Node.js; versions pinned by package-lock.json.
+if ! command -v node >/dev/null 2>&1; then
+  echo "Node.js is needed for the interop tests (tests/interop); install it (Debian: apt-get install nodejs npm)." >&2
+  exit 1
+fi
+(cd tests/interop && npm ci --no-audit --no-fund --silent)
+
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 set +e

@@ -50,6 +50,15 @@ public sealed class CorsTests(IssuerHost host) : IClassFixture<IssuerHost>
     }
 
     [Fact]
+    public async Task SwaggerOrigin_MayReadTheDpopNonceOfATokenResponse()
+    {
+        using var response = await SendAsync(HttpMethod.Post, "/connect/token", SwaggerOrigin);
+
+        // RFC 9449 §8: a browser client reads DPoP-Nonce to put it in its next proof; CORS hides it unless exposed.
+        Assert.Contains("DPoP-Nonce", response.Headers.GetValues("Access-Control-Expose-Headers").Single(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task UnknownOrigin_GetsNoCorsHeaders()
     {
         using var response = await SendAsync(HttpMethod.Get, "/.well-known/openid-configuration", "http://evil.example");

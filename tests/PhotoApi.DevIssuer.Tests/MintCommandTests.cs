@@ -47,6 +47,20 @@ public sealed class MintCommandTests(IssuerHost host) : IClassFixture<IssuerHost
     }
 
     [Fact]
+    public async Task Mint_BindsTheTokenToADpopKeyAndACertificate()
+    {
+        const string jkt = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I";
+        const string certificate = "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2";
+
+        var (exitCode, stdout, stderr) = await MintAsync("--sub", "alice", "--jkt", jkt, "--x5t-s256", certificate);
+
+        Assert.True(exitCode == 0, stderr);
+        var cnf = Jwt.Decode(stdout.Trim()).Payload.GetProperty("cnf");
+        Assert.Equal(jkt, cnf.GetProperty("jkt").GetString());
+        Assert.Equal(certificate, cnf.GetProperty("x5t#S256").GetString());
+    }
+
+    [Fact]
     public async Task Mint_WritesTheRequestedClaims()
     {
         var (_, stdout, _) = await MintAsync(

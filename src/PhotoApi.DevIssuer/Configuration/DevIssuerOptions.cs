@@ -33,6 +33,9 @@ public sealed class DevIssuerOptions
     /// <summary>Browser origins (Swagger UI) allowed to call discovery, JWKS, token and revocation.</summary>
     public IList<string> CorsOrigins { get; } = new List<string>();
 
+    /// <summary>Every DPoP proof at the token endpoint must carry a nonce the issuer handed out (RFC 9449 §8).</summary>
+    public bool RequireDpopNonce { get; set; }
+
     public IList<ClientOptions> Clients { get; } = new List<ClientOptions>();
 
     public IList<DemoUserOptions> Users { get; } = new List<DemoUserOptions>();

@@ -17,7 +17,9 @@ public sealed record DevTokenSpec(
     string? Name = null,
     string? Email = null,
     string? Acr = null,
-    long? AuthTime = null);
+    long? AuthTime = null,
+    string? Jkt = null,
+    string? X5tS256 = null);
 
 /// <summary>
 /// Mints access tokens outside any OAuth request. Written with JsonWebTokenHandler because OpenIddict
@@ -47,6 +49,15 @@ public sealed class DevTokenMinter(IssuerSigningKey signingKey)
         if (spec.AuthTime is long authTime)
         {
             claims[Claims.AuthenticationTime] = authTime;
+        }
+
+        // RFC 7800 §3.1 confirmation: RFC 9449 §6.1 (DPoP key thumbprint) and RFC 8705 §3.1 (client certificate thumbprint).
+        var cnf = new Dictionary<string, object>();
+        AddIfPresent(cnf, "jkt", spec.Jkt);
+        AddIfPresent(cnf, "x5t#S256", spec.X5tS256);
+        if (cnf.Count > 0)
+        {
+            claims["cnf"] = cnf;
         }
 
         return Handler.CreateToken(new SecurityTokenDescriptor

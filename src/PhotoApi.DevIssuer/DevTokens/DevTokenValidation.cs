@@ -56,6 +56,17 @@ public static class DevTokenValidation
             errors["email"] = ["email must look like an e-mail address."];
         }
 
+        // RFC 7638 / RFC 8705 §3.1: a base64url SHA-256 thumbprint is 43 characters without padding.
+        if (request.Jkt is not null && !IsSha256Thumbprint(request.Jkt))
+        {
+            errors["jkt"] = ["jkt must be the base64url SHA-256 JWK thumbprint (RFC 7638) of the client's DPoP key: 43 characters."];
+        }
+
+        if (request.X5tS256 is not null && !IsSha256Thumbprint(request.X5tS256))
+        {
+            errors["x5t#S256"] = ["x5t#S256 must be the base64url SHA-256 thumbprint of the client's certificate (RFC 8705 §3.1): 43 characters."];
+        }
+
         if (errors.Count > 0)
         {
             return (null, errors);
@@ -73,9 +84,14 @@ public static class DevTokenValidation
             Name: request.Name ?? user?.Name,
             Email: request.Email ?? user?.Email,
             Acr: request.Acr,
-            AuthTime: request.AuthTime);
+            AuthTime: request.AuthTime,
+            Jkt: request.Jkt,
+            X5tS256: request.X5tS256);
         return (spec, errors);
     }
+
+    private static bool IsSha256Thumbprint(string value) =>
+        value.Length == 43 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
     private static List<string> ParseScopes(JsonElement? scopes, Dictionary<string, string[]> errors)
     {

@@ -17,7 +17,9 @@ public sealed record DevTokenRequest(
     string? Acr,
     long? AuthTime,
     string? Audience,
-    long? IssuedAt);
+    long? IssuedAt,
+    string? Jkt = null,
+    [property: JsonPropertyName("x5t#S256")] string? X5tS256 = null);
 
 public sealed record DevTokenResponse(
     [property: JsonPropertyName("access_token")] string AccessToken,
@@ -89,6 +91,8 @@ public static class DevTokensApi
 
         var token = minter.Mint(spec);
         var expiresIn = (long)(spec.IssuedAt + spec.Lifetime - defaults.Now).TotalSeconds;
-        return TypedResults.Ok(new DevTokenResponse(token, "Bearer", expiresIn, string.Join(' ', spec.Scopes)));
+        // RFC 9449 §5: a DPoP-bound token is of type DPoP; a certificate-bound one stays Bearer (RFC 8705 §3).
+        var tokenType = spec.Jkt is null ? "Bearer" : "DPoP";
+        return TypedResults.Ok(new DevTokenResponse(token, tokenType, expiresIn, string.Join(' ', spec.Scopes)));
     }
 }

@@ -14,7 +14,8 @@ public static class MintCommand
 {
     private const string Usage =
         "usage: mint --sub SUBJECT [--scope \"photos.read photos.write\"] [--name NAME] [--email EMAIL] "
-        + "[--lifetime SECONDS] [--acr ACR] [--auth-time UNIX_SECONDS] [--client-id ID] [--audience AUD]";
+        + "[--lifetime SECONDS] [--acr ACR] [--auth-time UNIX_SECONDS] [--client-id ID] [--audience AUD] "
+        + "[--jkt DPOP_KEY_THUMBPRINT] [--x5t-s256 CERTIFICATE_THUMBPRINT]";
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
@@ -37,7 +38,7 @@ public static class MintCommand
             values[args[i][2..]] = args[++i];
         }
 
-        var known = new[] { "sub", "scope", "name", "email", "lifetime", "acr", "auth-time", "client-id", "audience" };
+        var known = new[] { "sub", "scope", "name", "email", "lifetime", "acr", "auth-time", "client-id", "audience", "jkt", "x5t-s256" };
         var unknown = values.Keys.Except(known).ToList();
         if (unknown.Count > 0)
         {
@@ -66,7 +67,9 @@ public static class MintCommand
             Acr: values.GetValueOrDefault("acr"),
             AuthTime: ParseNumber(values, "auth-time", stderr, out var authTimeOk),
             Audience: values.GetValueOrDefault("audience"),
-            IssuedAt: null);
+            IssuedAt: null,
+            Jkt: values.GetValueOrDefault("jkt"),
+            X5tS256: values.GetValueOrDefault("x5t-s256"));
         if (!lifetimeOk || !authTimeOk)
         {
             return 2;

@@ -26,7 +26,9 @@ public static class BrowserCors
             cors.AddPolicy(PolicyName, policy => policy
                 .WithOrigins([.. devIssuer.Value.CorsOrigins])
                 .WithMethods(HttpMethods.Get, HttpMethods.Post)
-                .AllowAnyHeader()));
+                .AllowAnyHeader()
+                // RFC 9449 §8: a browser client must read the nonce to put it in its next proof.
+                .WithExposedHeaders(Protocol.DpopTokenBinding.NonceHeaderName)));
         return builder;
     }
 

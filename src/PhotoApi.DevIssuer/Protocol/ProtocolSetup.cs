@@ -77,6 +77,7 @@ public static class ProtocolSetup
                     Claims.AuthorizedParty, Claims.ClientId, Claims.Scope);
                 server.AddProtocolRefusals();
                 server.AddDevicePolling();
+                server.AddDpop();
 
                 // RFC 9068 JWT access tokens that any resource server can verify from the JWKS.
                 server.DisableAccessTokenEncryption();
@@ -94,6 +95,8 @@ public static class ProtocolSetup
         // Build OpenIddict's options at start: loads (or creates) the signing key and fails fast on a bad setup.
         builder.Services.AddOptions<OpenIddictServerOptions>().ValidateOnStart();
         builder.Services.AddSingleton<DevicePolling>();
+        builder.Services.AddSingleton<DpopNonces>();
+        builder.Services.AddSingleton<DpopProofVerifier>();
         builder.Services.AddHostedService<ClientSeeder>();
         return builder;
     }

@@ -39,7 +39,10 @@ public static class TokenClaims
     /// <summary>Re-issues a principal from a code or refresh token, with the user's current name and email.</summary>
     public static ClaimsPrincipal Refresh(ClaimsPrincipal previous, DemoUserOptions user)
     {
-        var identity = new ClaimsIdentity(previous.Claims, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, Claims.Name, Claims.Role);
+        // A refresh token's cnf is its own binding (RFC 9449 §5); the new access token gets the key of this request's proof, if any.
+        var identity = new ClaimsIdentity(
+            previous.Claims.Where(claim => claim.Type is not (DpopTokenBinding.ConfirmationClaim or DpopTokenBinding.RefreshBindingClaim)),
+            OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, Claims.Name, Claims.Role);
         identity.SetClaim(Claims.Name, user.Name).SetClaim(Claims.Email, user.Email);
         identity.SetDestinations(claim => Destinations(claim, identity));
         return new ClaimsPrincipal(identity);

@@ -43,6 +43,8 @@ public static class BenchHost
             ["Limits:TransfersPerUser"] = "100000",
             ["Limits:MaxConcurrentTransfers"] = "100000",
             ["Auth:ResourceUri"] = $"http://127.0.0.1:{options["port"]}",
+            // InProcess (the default) or PostgreSql: scenario F is run with each (scripts/bench.sh --dpop-replay-cache PostgreSql).
+            ["Auth:Dpop:ReplayCache"] = options.GetValueOrDefault("dpop-replay-cache") ?? "InProcess",
         };
         // No appsettings files to find: the host's own folder is the content root (WebApplicationFactory would guess a source folder).
         Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_PHOTOAPI", AppContext.BaseDirectory);
@@ -117,7 +119,9 @@ public static class BenchHost
                     user.Set(await users.ResolveAsync(identity, cancellationToken), identity);
                     return await PhotosApi.GetPhoto(id, context.Response, user, store, cancellationToken);
                 });
-                endpoints.MapGet("/bench/token", (string sub, string scope) => issuer.Mint(sub, scope));
+                // jkt: a token bound to a DPoP key (RFC 9449 §6.1), for scenario F.
+                endpoints.MapGet("/bench/token", (string sub, string scope, string? jkt) => issuer.Mint(sub, scope,
+                    claims: jkt is null ? null : new Dictionary<string, object> { ["cnf"] = new Dictionary<string, object> { ["jkt"] = jkt } }));
                 // Proof that responses are written by the source-generated context rather than reflection.
                 endpoints.MapGet("/bench/json-resolver", (IOptions<JsonOptions> json) =>
                     json.Value.SerializerOptions.GetTypeInfo(typeof(PhotoResponse)).OriginatingResolver?.GetType().FullName ?? "none");

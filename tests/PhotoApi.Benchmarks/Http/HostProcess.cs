@@ -18,7 +18,7 @@ public sealed class HostProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
-    public static async Task<HostProcess> StartAsync(string connectionString, int port, int issuerPort, string pagingKey)
+    public static async Task<HostProcess> StartAsync(string connectionString, int port, int issuerPort, string pagingKey, string dpopReplayCache = "InProcess")
     {
         var info = new ProcessStartInfo(Environment.ProcessPath!)
         {
@@ -31,7 +31,7 @@ public sealed class HostProcess : IAsyncDisposable
         {
             info.ArgumentList.Add(self);
         }
-        foreach (var arg in new[] { "host", "--connection", connectionString, "--port", $"{port}", "--issuer-port", $"{issuerPort}", "--paging-key", pagingKey })
+        foreach (var arg in new[] { "host", "--connection", connectionString, "--port", $"{port}", "--issuer-port", $"{issuerPort}", "--paging-key", pagingKey, "--dpop-replay-cache", dpopReplayCache })
         {
             info.ArgumentList.Add(arg);
         }

@@ -16,7 +16,7 @@ namespace PhotoApi.Benchmarks.Http;
 public sealed record SuiteOptions(
     string AdminConnection, bool Smoke, string RepoRoot, string OutputDirectory, string Commit, string Command,
     int Threads, int Connections, TimeSpan Duration, int Rounds, TimeSpan Warmup, int Port, int IssuerPort,
-    string? ExtraConnectionSettings, IReadOnlySet<string> Scenarios, bool SkipMicro, string? Profile)
+    string? ExtraConnectionSettings, IReadOnlySet<string> Scenarios, bool SkipMicro, string? Profile, string DpopReplayCache)
 {
     public SeedSize Size => Smoke ? SeedSize.Smoke : SeedSize.Full;
 
@@ -42,9 +42,10 @@ public sealed record SuiteOptions(
             Int("port", 54380),
             Int("issuer-port", 54381),
             o.GetValueOrDefault("db-settings"),
-            (o.GetValueOrDefault("scenarios") ?? "A,B,C,D,E").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal),
+            (o.GetValueOrDefault("scenarios") ?? "A,B,C,D,E,F").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal),
             o.ContainsKey("skip-micro"),
-            o.GetValueOrDefault("profile"));
+            o.GetValueOrDefault("profile"),
+            o.GetValueOrDefault("dpop-replay-cache") ?? "InProcess");
     }
 
     private static string FindRepoRoot()
@@ -93,7 +94,7 @@ public static class Suite
 
             var apiConnection = options.ExtraConnectionSettings is { Length: > 0 } extra ? $"{connectionString};{extra}" : connectionString;
             Console.WriteLine("== Benchmark host ==");
-            await using var host = await HostProcess.StartAsync(apiConnection, options.Port, options.IssuerPort, PagingKey);
+            await using var host = await HostProcess.StartAsync(apiConnection, options.Port, options.IssuerPort, PagingKey, options.DpopReplayCache);
             using var client = new HttpClient { BaseAddress = new Uri(host.BaseUrl), Timeout = TimeSpan.FromSeconds(60) };
 
             resolver = await client.GetStringAsync("/bench/json-resolver");
@@ -108,6 +109,10 @@ public static class Suite
             var wrk = new Wrk(host.BaseUrl, Path.Combine(AppContext.BaseDirectory, "lua"), data.LuaFile, options.Threads, options.Connections);
             Console.WriteLine($"== HTTP scenarios ({Wrk.Version()}, -t{options.Threads} -c{options.Connections}, {options.Duration.TotalSeconds:0} s each) ==");
             http.AddRange(await RunScenariosAsync(options, wrk, host, failures));
+            if (options.Scenarios.Contains("F"))
+            {
+                http.AddRange(await DpopScenario.RunAsync(options, wrk, host, client, data.Items, failures));
+            }
         }
 
         var targets = ResultsDocument.Targets(http, micro);
@@ -140,7 +145,7 @@ public static class Suite
         return 0;
     }
 
-    private sealed record RunData(string LuaFile, QueryPlans.Ids Ids);
+    private sealed record RunData(string LuaFile, QueryPlans.Ids Ids, IReadOnlyList<(string Subject, Guid Photo)> Items);
 
     private static async Task<IReadOnlyList<ScenarioResult>> RunScenariosAsync(SuiteOptions options, Wrk wrk, HostProcess host, List<string> failures)
     {
@@ -196,7 +201,7 @@ public static class Suite
         return results;
     }
 
-    private static void Check(string scenario, WrkSummary summary, List<string> failures)
+    internal static void Check(string scenario, WrkSummary summary, List<string> failures)
     {
         if (summary.Requests == 0 || summary.Errors > 0)
         {
@@ -236,6 +241,7 @@ public static class Suite
         }
 
         var items = new StringBuilder();
+        var itemList = new List<(string Subject, Guid Photo)>();
         for (var k = 0; k < photosEach; k++)
         {
             foreach (var n in users)
@@ -245,6 +251,7 @@ public static class Suite
                 {
                     throw new BenchmarkFailedException($"User {n} has fewer than {photosEach} photos; reseed.");
                 }
+                itemList.Add((Seeder.Subject(n), id));
                 items.Append(CultureInfo.InvariantCulture, $"    {{ user = \"{Seeder.UserId(n)}\", photo = \"{id}\", token = \"{tokens[n]}\" }},\n");
             }
         }
@@ -300,7 +307,7 @@ public static class Suite
             """);
 
         var first = photos[Seeder.UserId(users[0])].First();
-        return new RunData(luaFile, new QueryPlans.Ids(heavy, first, Seeder.UserId(users[0]), cursor.CreatedAt, cursor.Id, contentPhoto));
+        return new RunData(luaFile, new QueryPlans.Ids(heavy, first, Seeder.UserId(users[0]), cursor.CreatedAt, cursor.Id, contentPhoto), itemList);
     }
 
     private static async Task<string> EnsureDatabaseAsync(SuiteOptions options)

@@ -195,10 +195,10 @@ public class DpopAuthenticationBenchmarks
     }
 }
 
-/// <summary>One DPoP proof for GET https://photos.example/v1/photos, bound to <c>accessToken</c> by its ath.</summary>
+/// <summary>One DPoP proof for GET <c>htu</c> (https://photos.example/v1/photos unless given), bound to <c>accessToken</c> by its ath.</summary>
 internal static class DpopProofs
 {
-    public static string Create(Dictionary<string, object> jwk, SecurityKey key, string algorithm, string accessToken, DateTimeOffset now) =>
+    public static string Create(Dictionary<string, object> jwk, SecurityKey key, string algorithm, string accessToken, DateTimeOffset now, string htu = "https://photos.example/v1/photos") =>
         new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
         {
             TokenType = "dpop+jwt",
@@ -207,7 +207,7 @@ internal static class DpopProofs
             {
                 ["jti"] = Guid.NewGuid().ToString("N"),
                 ["htm"] = "GET",
-                ["htu"] = "https://photos.example/v1/photos",
+                ["htu"] = htu,
                 ["iat"] = now.ToUnixTimeSeconds(),
                 ["ath"] = DpopProofValidator.AccessTokenHash(accessToken),
             },

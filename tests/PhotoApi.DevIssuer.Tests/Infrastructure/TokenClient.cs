@@ -10,6 +10,9 @@ public sealed class TokenClient(Uri baseAddress) : IDisposable
 {
     private readonly HttpClient _http = new() { BaseAddress = baseAddress };
 
+    /// <summary>When set, every request carries these DPoP headers, made for the endpoint's URL (RFC 9449 §5).</summary>
+    public Func<Uri, string[]>? Dpop { get; set; }
+
     public Task<TokenResponse> ClientCredentialsAsync(string clientId, string clientSecret, string? scope = null) =>
         PostAsync("connect/token", clientId, clientSecret, new()
         {
@@ -75,15 +78,21 @@ public sealed class TokenClient(Uri baseAddress) : IDisposable
             request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials)));
         }
 
+        foreach (var proof in Dpop?.Invoke(new Uri(baseAddress, path)) ?? [])
+        {
+            request.Headers.TryAddWithoutValidation("DPoP", proof);
+        }
+
         request.Content = new FormUrlEncodedContent(form.Where(p => p.Value is not null).Select(p => new KeyValuePair<string, string>(p.Key, p.Value!)));
         using var response = await _http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         var body = text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
-        return new TokenResponse(response.StatusCode, body, response.Content.Headers.ContentType?.MediaType);
+        var nonce = response.Headers.TryGetValues("DPoP-Nonce", out var nonces) ? nonces.Single() : null;
+        return new TokenResponse(response.StatusCode, body, response.Content.Headers.ContentType?.MediaType, nonce);
     }
 }
 
-public sealed record TokenResponse(HttpStatusCode Status, JsonElement Body, string? ContentType)
+public sealed record TokenResponse(HttpStatusCode Status, JsonElement Body, string? ContentType, string? DpopNonce = null)
 {
     public string? AccessToken => Get("access_token");
 
@@ -92,6 +101,8 @@ public sealed record TokenResponse(HttpStatusCode Status, JsonElement Body, stri
     public string? Error => Get("error");
 
     public string? Scope => Get("scope");
+
+    public string? TokenType => Get("token_type");
 
     public string? IdToken => Get("id_token");
 
