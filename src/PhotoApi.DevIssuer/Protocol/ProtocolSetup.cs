@@ -77,6 +77,7 @@ public static class ProtocolSetup
                     Claims.AuthorizedParty, Claims.ClientId, Claims.Scope);
                 server.AddProtocolRefusals();
                 server.AddDevicePolling();
+                server.AddResourceIndicators();
 
                 // RFC 9068 JWT access tokens that any resource server can verify from the JWKS.
                 server.DisableAccessTokenEncryption();
@@ -91,6 +92,7 @@ public static class ProtocolSetup
             });
 
         builder.Services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, ConfigureServerFromDevIssuerOptions>();
+        builder.Services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, ResourceIndicators.RegisterConfiguredResources>();
         // Build OpenIddict's options at start: loads (or creates) the signing key and fails fast on a bad setup.
         builder.Services.AddOptions<OpenIddictServerOptions>().ValidateOnStart();
         builder.Services.AddSingleton<DevicePolling>();
