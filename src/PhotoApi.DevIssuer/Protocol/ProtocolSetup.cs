@@ -92,7 +92,7 @@ public static class ProtocolSetup
             });
 
         builder.Services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, ConfigureServerFromDevIssuerOptions>();
-        builder.Services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, ResourceIndicators.RegisterConfiguredResources>();
+        builder.Services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, ResourceIndicators.UseExactResourceValidation>();
         // Build OpenIddict's options at start: loads (or creates) the signing key and fails fast on a bad setup.
         builder.Services.AddOptions<OpenIddictServerOptions>().ValidateOnStart();
         builder.Services.AddSingleton<DevicePolling>();

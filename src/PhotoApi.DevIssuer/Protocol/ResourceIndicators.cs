@@ -9,13 +9,21 @@ using static OpenIddict.Server.OpenIddictServerHandlers;
 namespace PhotoApi.DevIssuer.Protocol;
 
 /// <summary>
-/// RFC 8707 resource indicators and reference (opaque) access tokens. OpenIddict validates <c>resource</c> against the
-/// registered resources (<c>DevIssuer:Resources</c>); these handlers make a requested resource the token's audience, send
-/// <c>invalid_target</c> back to the client instead of showing a page, and give chosen clients reference access tokens.
+/// RFC 8707 resource indicators and reference (opaque) access tokens: a requested resource must be one of
+/// <c>DevIssuer:Resources</c> and becomes the token's audience, an unknown one is <c>invalid_target</c> (sent back to the
+/// client instead of shown on a page), and chosen clients get reference access tokens.
 /// </summary>
 public static class ResourceIndicators
 {
     public static OpenIddictServerBuilder AddResourceIndicators(this OpenIddictServerBuilder server) => server
+        .AddEventHandler<ValidateAuthorizationRequestContext>(handler => handler
+            .UseSingletonHandler<RefuseUnknownResources>()
+            .SetOrder(Authentication.ValidateResources.Descriptor.Order)
+            .SetType(OpenIddictServerHandlerType.Custom))
+        .AddEventHandler<ValidateTokenRequestContext>(handler => handler
+            .UseSingletonHandler<RefuseUnknownResources>()
+            .SetOrder(Exchange.ValidateResources.Descriptor.Order)
+            .SetType(OpenIddictServerHandlerType.Custom))
         .AddEventHandler<ProcessSignInContext>(handler => handler
             .UseSingletonHandler<IssueForTheRequestedResource>()
             .SetOrder(InferResources.Descriptor.Order - 1)
@@ -33,15 +41,35 @@ public static class ResourceIndicators
     public static void AllowResources(OpenIddictApplicationDescriptor descriptor, IEnumerable<string> resources) =>
         descriptor.Permissions.UnionWith(resources.Select(resource => Permissions.Prefixes.Resource + resource));
 
-    /// <summary>Registers <c>DevIssuer:Resources</c>: OpenIddict refuses any other resource with <c>invalid_target</c> (RFC 8707 §2).</summary>
-    public sealed class RegisterConfiguredResources(IOptions<DevIssuerOptions> devIssuer) : IConfigureOptions<OpenIddictServerOptions>
+    /// <summary>
+    /// OpenIddict's own resource check compares a requested resource with the registered URI's normalized form
+    /// (<c>http://localhost:5000/</c>), so the exact RFC 9728 identifier <c>http://localhost:5000</c> would be refused; ours compares exactly.
+    /// </summary>
+    public sealed class UseExactResourceValidation : IConfigureOptions<OpenIddictServerOptions>
     {
-        public void Configure(OpenIddictServerOptions options)
+        public void Configure(OpenIddictServerOptions options) => options.DisableResourceValidation = true;
+    }
+
+    /// <summary>
+    /// RFC 8707 §2: a resource the issuer does not know is <c>invalid_target</c>. Runs where OpenIddict's own check would, after
+    /// the client and its redirect URI were validated; each resource is compared exactly (ordinal) with <c>DevIssuer:Resources</c>.
+    /// </summary>
+    public sealed class RefuseUnknownResources(IOptions<DevIssuerOptions> devIssuer) :
+        IOpenIddictServerHandler<ValidateAuthorizationRequestContext>,
+        IOpenIddictServerHandler<ValidateTokenRequestContext>
+    {
+        public ValueTask HandleAsync(ValidateAuthorizationRequestContext context) => Check(context, context.Request.GetResources());
+
+        public ValueTask HandleAsync(ValidateTokenRequestContext context) => Check(context, context.Request.GetResources());
+
+        private ValueTask Check(BaseValidatingContext context, System.Collections.Immutable.ImmutableArray<string> resources)
         {
-            foreach (var resource in devIssuer.Value.Resources)
+            if (resources.Any(resource => !devIssuer.Value.Resources.Contains(resource, StringComparer.Ordinal)))
             {
-                options.Resources.Add(new Uri(resource, UriKind.Absolute));
+                context.Reject(Errors.InvalidTarget, "The requested resource is not one this authorization server issues tokens for.");
             }
+
+            return ValueTask.CompletedTask;
         }
     }
 
@@ -87,11 +115,12 @@ public static class ResourceIndicators
     {
         public ValueTask HandleAsync(GenerateTokenContext context)
         {
-            if (context.TokenType == TokenTypeIdentifiers.AccessToken
-                && context.Principal?.GetPresenters().FirstOrDefault() is { } clientId
+            if (context.TokenType is TokenTypeIdentifiers.AccessToken or TokenTypeHints.AccessToken
+                && (context.ClientId ?? context.Request?.ClientId) is { } clientId
                 && devIssuer.Value.Clients.Any(client => client.ReferenceAccessTokens && client.ClientId == clientId))
             {
                 context.IsReferenceToken = true;
+                context.PersistTokenPayload = true; // the claims live in the store; introspection reads them there
             }
 
             return ValueTask.CompletedTask;
