@@ -227,6 +227,17 @@ public sealed class IntrospectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OpaqueToken_BoundToADpopKey_IsRefusedAsBearer()
+    {
+        var token = _issuer.Issue(members: new Dictionary<string, object?> { ["cnf"] = new Dictionary<string, string> { ["jkt"] = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I" } });
+
+        var response = await Api().WithToken(token).GetAsync("/v1/photos");
+
+        await HttpAssert.Problem(response, HttpStatusCode.Unauthorized); // RFC 9449 §7.2: a bound token is not a Bearer token
+        Assert.Contains("DPoP", HttpAssert.BearerChallenge(response)["error_description"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ActiveAnswer_WithoutWriteScope_CannotWrite()
     {
         var response = await Api().WithToken(_issuer.Issue(scope: "photos.read")).PostAsJsonAsync("/v1/photos", new { title = "nope" });
