@@ -111,6 +111,29 @@ public sealed class OpaqueTokenTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OpaqueServiceToken_ReadsAdminUsage_UntilRevoked_AsInTheReadme()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var http = new HttpClient { BaseAddress = _issuer.BaseAddress };
+        var issued = await http.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = OpaqueClient,
+            ["client_secret"] = OpaqueSecret,
+            ["scope"] = "photos.admin",
+        }));
+        var token = (await HttpAssert.Ok<JsonElement>(issued)).GetProperty("access_token").GetString()!;
+        var client = Api(time: clock).WithToken(token);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v1/admin/usage")).StatusCode);
+
+        await RevokeAsync(OpaqueClient, OpaqueSecret, token);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v1/admin/usage")).StatusCode); // the cached answer, for at most a minute
+        clock.Advance(new IntrospectionCacheOptions().MaxLifetime + TimeSpan.FromSeconds(1));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/v1/admin/usage")).StatusCode);
+    }
+
+    [Fact]
     public async Task UnknownOpaqueToken_Is401InvalidToken()
     {
         var response = await Api().WithToken("Z3Vlc3NlZC1yZWZlcmVuY2UtdG9rZW4").GetAsync("/v1/photos");
