@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.IdentityModel.Tokens;
@@ -244,6 +245,57 @@ public sealed class IntrospectionTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Equal("photos.write", HttpAssert.BearerChallenge(response)["scope"]);
+    }
+
+    [Fact]
+    public async Task AnswerCache_StaysWithinItsMaxEntries()
+    {
+        var api = Api(new Dictionary<string, string?>
+        {
+            ["Auth:IntrospectionCache:MaxEntries"] = "100",
+            ["Auth:IntrospectionCalls:Burst"] = "1000",
+        }, time: new FakeTimeProvider(DateTimeOffset.UtcNow));
+
+        for (var i = 0; i < 300; i++)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await api.WithToken($"junk{i}-{Guid.NewGuid():N}").GetAsync("/v1/photos")).StatusCode);
+        }
+
+        Assert.Equal(300, _issuer.Calls);
+        Assert.InRange(api.Services.GetRequiredService<IntrospectionCache>().Count, 1, 100);
+    }
+
+    [Fact]
+    public async Task IntrospectionCallsAndCacheLookups_AreCounted()
+    {
+        var measurements = new System.Collections.Concurrent.ConcurrentBag<(string Instrument, string? Issuer, string? Tag)>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == PhotoApi.Auth.AuthMetrics.MeterName && instrument.Name.StartsWith("photoapi.auth.introspection", StringComparison.Ordinal))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, _, tags, _) =>
+        {
+            string? issuer = null, tag = null;
+            foreach (var t in tags)
+            {
+                if (t.Key == "issuer") { issuer = t.Value as string; }
+                if (t.Key is "outcome" or "result") { tag = t.Value as string; }
+            }
+            measurements.Add((instrument.Name, issuer, tag));
+        });
+        listener.Start();
+        var client = Api().WithToken(_issuer.Issue());
+
+        await client.GetAsync("/v1/photos");
+        await client.GetAsync("/v1/photos");
+
+        Assert.Contains(measurements, m => m is ("photoapi.auth.introspections", _, "active") && m.Issuer == _issuer.Authority);
+        Assert.Contains(measurements, m => m is ("photoapi.auth.introspection_cache", _, "hit"));
+        Assert.Contains(measurements, m => m is ("photoapi.auth.introspection_cache", _, "miss"));
     }
 
     [Fact]
