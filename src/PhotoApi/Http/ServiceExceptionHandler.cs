@@ -29,8 +29,8 @@ public sealed partial class ServiceExceptionHandler(ILogger<ServiceExceptionHand
                 break;
             case IOException when !http.Response.HasStarted:
                 // Kestrel throws a plain IOException for some broken framing (an overflowing chunk size) while we read a body:
-                // RFC 9112 §7.1 makes that the client's error. Logged without the exception: it is not our fault.
-                logger.LogInformation("Request body could not be read: {Reason}", exception.GetType().Name);
+                // RFC 9112 §7.1 makes that the client's error: at Debug, counted in the error summary; it is not our fault.
+                logger.LogDebug("Request body could not be read: {Reason}", exception.GetType().Name);
                 problem = new ProblemDetails { Status = StatusCodes.Status400BadRequest, Detail = ClientErrorText(StatusCodes.Status400BadRequest) };
                 break;
             case NpgsqlException { IsTransient: true } or TimeoutException:

@@ -24,11 +24,14 @@ public sealed class CurrentUser
 
 /// <summary>
 /// Maps (issuer, subject) to a user id, creating the user just in time. Ids are remembered per process, so after the first
-/// request a user costs no database round trip until the token's name or email changes.
+/// request a user costs no database round trip until the token's name or email changes. Bounded: at most
+/// <see cref="MaxRemembered"/> users, each remembered only when its subject, name and email are at most
+/// <see cref="MaxRememberedLength"/> characters (an entry is then under 1 KB: under 50 MB when full, whatever tokens carry).
 /// </summary>
 public sealed class UserDirectory(UserStore users)
 {
-    private const int MaxRemembered = 100_000;
+    public const int MaxRemembered = 50_000;
+    public const int MaxRememberedLength = 128;
     private readonly ConcurrentDictionary<(string Issuer, string Subject), Remembered> _known = new();
 
     private sealed record Remembered(Guid Id, string? DisplayName, string? Email);
@@ -44,6 +47,12 @@ public sealed class UserDirectory(UserStore users)
         }
 
         var id = await users.UpsertAsync(token.IssuerIdentifier, token.Subject!, token.DisplayName, token.Email, cancellationToken);
+        if (token.Subject!.Length > MaxRememberedLength || token.DisplayName?.Length > MaxRememberedLength || token.Email?.Length > MaxRememberedLength)
+        {
+            // Unusually long values are written each time instead of held: the bound stays in bytes, not only in entries.
+            _known.TryRemove(key, out _);
+            return id;
+        }
         if (_known.Count >= MaxRemembered)
         {
             _known.Clear();
@@ -51,6 +60,9 @@ public sealed class UserDirectory(UserStore users)
         _known[key] = new Remembered(id, token.DisplayName ?? known?.DisplayName, token.Email ?? known?.Email);
         return id;
     }
+
+    /// <summary>How many users are remembered now.</summary>
+    internal int Count => _known.Count;
 }
 
 /// <summary>Endpoint filter of every user group: provisions the token's user and fills <see cref="CurrentUser"/>.</summary>

@@ -101,7 +101,13 @@ public sealed class SwaggerAuthorizeTests(ITestOutputHelper output) : IAsyncLife
         var context = await _browser.NewContextAsync();
         var page = await context.NewPageAsync();
         page.Console += (_, message) => output.WriteLine($"console: {message.Text}");
+        // Swagger UI reads the issuer's discovery document once, on page load. An Authorize dialog opened before it has
+        // arrived never shows the OpenID Connect scheme, not even 30 s later: with the document delayed by 4 s (a Playwright
+        // route), the scheme never appeared. That was the intermittent failure on busy machines; the test now opens the
+        // dialog when a user could, after the document has arrived.
+        var discovery = page.WaitForResponseAsync(r => r.Url.EndsWith("/.well-known/openid-configuration", StringComparison.Ordinal) && r.Request.Method == "GET", new() { Timeout = 30_000 });
         await page.GotoAsync($"{_apiOrigin}/swagger/index.html");
+        Assert.Equal(200, (await discovery).Status);
         await page.Locator(".btn.authorize").First.ClickAsync();
 
         // The OpenID Connect section, filled from the issuer's discovery document: pick photos.read, keep the client id.

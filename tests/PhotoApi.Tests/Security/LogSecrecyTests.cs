@@ -18,6 +18,7 @@ public sealed class LogSecrecyTests : IAsyncLifetime
         {
             ["Logging:LogLevel:Default"] = "Trace",
             ["Logging:LogLevel:Microsoft"] = "Trace",
+            ["RequestLog:EveryRequest"] = "true",
         });
         _own.Api.ConfigureLogging = logging => logging.AddProvider(_logs);
     }
