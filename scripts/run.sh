@@ -74,7 +74,8 @@ wait_for() {
 
 # 3. The dev issuer: a real OAuth 2.0 authorization server for local use (OpenIddict).
 export DevIssuer__Issuer="$issuer_url/"
-(cd src/PhotoApi.DevIssuer && DevIssuer__CorsOrigins__0="$api_url" \
+# DevIssuer__Resources__0: the API's RFC 9728 resource URL, so RFC 8707 clients can ask for tokens for exactly it.
+(cd src/PhotoApi.DevIssuer && DevIssuer__CorsOrigins__0="$api_url" DevIssuer__Resources__0="$api_url" \
   DevIssuer__Clients__1__RedirectUris__0="$api_url/swagger/oauth2-redirect.html" \
   DevIssuer__Clients__0__RedirectUris__0="$web_url/callback" \
   exec dotnet "../../$issuer_dll" --urls "$issuer_url") >.run/dev-issuer.log 2>&1 &
@@ -82,7 +83,9 @@ pids+=($!)
 wait_for "$issuer_url/health" .run/dev-issuer.log
 
 # 4. The API, configured exactly as it would be for any production issuer.
+# It introspects opaque (reference) tokens at the dev issuer as its own client photo-api (RFC 7662).
 (cd src/PhotoApi && Auth__Authority="$issuer_url" Auth__RequireHttpsMetadata=false Auth__ResourceUri="$api_url" \
+  Auth__Introspection__ClientId=photo-api Auth__Introspection__ClientSecret=photo-api-secret \
   exec dotnet "../../$api_dll" --urls "$api_url") >.run/api.log 2>&1 &
 pids+=($!)
 wait_for "$api_url/health/ready" .run/api.log
@@ -147,6 +150,8 @@ Ready-made commands (another terminal, in this folder):
   curl -H "Authorization: Bearer \$PHOTOPRINT_TOKEN" \$API/v1/photos
   ADMIN_TOKEN=\$(curl -s \$ISSUER/connect/token -d grant_type=client_credentials -d client_id=photo-admin-job -d client_secret=photo-admin-job-secret | jq -r .access_token)
   curl -H "Authorization: Bearer \$ADMIN_TOKEN" \$API/v1/admin/usage
+  OPAQUE_TOKEN=\$(curl -s -u photoprint-opaque:photoprint-opaque-secret \$ISSUER/connect/token -d grant_type=client_credentials -d scope=photos.admin | jq -r .access_token)
+  curl -H "Authorization: Bearer \$OPAQUE_TOKEN" \$API/v1/admin/usage     # an opaque token: introspected, then cached for up to a minute
   dotnet $tv_dll --issuer $issuer_url --api $api_url    # PhotoPrint for TV: the device flow
   dotnet $dpop_dll --issuer $issuer_url --api $api_url  # a DPoP-bound token (RFC 9449) and what a thief can do with it
 Press Ctrl-C to stop.

@@ -101,4 +101,12 @@ public sealed class StartupTests
         Assert.Contains("DevIssuer:Issuer must be an absolute http(s) URL", error.Message, StringComparison.Ordinal);
         Assert.Contains("DevIssuer:Clients:2:Scopes contains unknown 'photos.everything'", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task ResourceThatIsNotAnAbsoluteUri_FailsStart()
+    {
+        var error = await StartupFailureAsync("--DevIssuer:Resources:0=photos-api");
+
+        Assert.Contains("DevIssuer:Resources:0 must be an absolute URI without fragment", error.Message, StringComparison.Ordinal);
+    }
 }

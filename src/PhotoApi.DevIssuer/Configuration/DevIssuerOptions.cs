@@ -38,6 +38,9 @@ public sealed class DevIssuerOptions
 
     public IList<ClientOptions> Clients { get; } = new List<ClientOptions>();
 
+    /// <summary>RFC 8707 resource indicators clients may ask tokens for (absolute URIs, e.g. the API's RFC 9728 resource URL).</summary>
+    public IList<string> Resources { get; } = new List<string>();
+
     public IList<DemoUserOptions> Users { get; } = new List<DemoUserOptions>();
 }
 
@@ -57,6 +60,9 @@ public sealed class ClientOptions
 
     /// <summary><c>authorization_code</c>, <c>refresh_token</c>, <c>client_credentials</c>, <c>urn:ietf:params:oauth:grant-type:device_code</c>.</summary>
     public IList<string> GrantTypes { get; } = new List<string>();
+
+    /// <summary>Access tokens issued to this client are OpenIddict reference tokens (opaque; only introspection can read them).</summary>
+    public bool ReferenceAccessTokens { get; set; }
 
     public bool IsPublic => string.IsNullOrEmpty(ClientSecret);
 }

@@ -50,6 +50,15 @@ public sealed class DevIssuerOptionsValidator : IValidateOptions<DevIssuerOption
             }
         }
 
+        for (var i = 0; i < options.Resources.Count; i++)
+        {
+            // RFC 8707 §2: a resource indicator is an absolute URI without a fragment.
+            if (!Uri.TryCreate(options.Resources[i], UriKind.Absolute, out var resource) || resource.Fragment.Length > 0)
+            {
+                errors.Add($"{Section}:Resources:{i} must be an absolute URI without fragment, got '{options.Resources[i]}'.");
+            }
+        }
+
         ValidateClients(options.Clients, errors);
         ValidateUsers(options.Users, errors);
 

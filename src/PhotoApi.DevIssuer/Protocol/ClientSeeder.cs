@@ -18,6 +18,7 @@ public sealed class ClientSeeder(IServiceProvider services, IOptions<DevIssuerOp
         foreach (var client in options.Value.Clients)
         {
             var descriptor = Describe(client);
+            ResourceIndicators.AllowResources(descriptor, options.Value.Resources);
             var existing = await applications.FindByClientIdAsync(client.ClientId, cancellationToken);
             if (existing is null)
             {

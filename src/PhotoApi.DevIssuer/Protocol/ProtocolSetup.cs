@@ -78,6 +78,7 @@ public static class ProtocolSetup
                 server.AddProtocolRefusals();
                 server.AddDevicePolling();
                 server.AddDpop();
+                server.AddResourceIndicators();
 
                 // RFC 9068 JWT access tokens that any resource server can verify from the JWKS.
                 server.DisableAccessTokenEncryption();
@@ -92,6 +93,7 @@ public static class ProtocolSetup
             });
 
         builder.Services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, ConfigureServerFromDevIssuerOptions>();
+        builder.Services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, ResourceIndicators.UseExactResourceValidation>();
         // Build OpenIddict's options at start: loads (or creates) the signing key and fails fast on a bad setup.
         builder.Services.AddOptions<OpenIddictServerOptions>().ValidateOnStart();
         builder.Services.AddSingleton<DevicePolling>();

@@ -20,4 +20,12 @@ public static class AuthMetrics
     /// <summary>Accepted tokens, tagged with the issuer and "cached" (a cache hit) or "validated" (signature and claims checked).</summary>
     public static readonly Counter<long> TokenValidations = Meter.CreateCounter<long>(
         "photoapi.auth.token_validations", unit: "{token}", description: "Access tokens accepted, from the validated-token cache or by full validation.");
+
+    /// <summary>Introspection calls (RFC 7662), tagged with the issuer and "active", "inactive", "failure" or "rate_limited" (no call made).</summary>
+    public static readonly Counter<long> Introspections = Meter.CreateCounter<long>(
+        "photoapi.auth.introspections", unit: "{call}", description: "Token introspection calls to an issuer, by outcome.");
+
+    /// <summary>Introspection answer cache lookups, tagged "hit" or "miss".</summary>
+    public static readonly Counter<long> IntrospectionCacheLookups = Meter.CreateCounter<long>(
+        "photoapi.auth.introspection_cache", unit: "{lookup}", description: "Introspection answer cache lookups, by result.");
 }

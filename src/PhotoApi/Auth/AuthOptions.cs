@@ -1,3 +1,5 @@
+using PhotoApi.Auth.Introspection;
+
 namespace PhotoApi.Auth;
 
 /// <summary>How PhotoApi trusts access tokens: the <c>Auth__*</c> settings.</summary>
@@ -16,6 +18,21 @@ public sealed class AuthOptions
 
     /// <summary>The required <c>aud</c> of the single-issuer form.</summary>
     public string Audience { get; set; } = "photo-api";
+
+    /// <summary>More accepted audiences besides <see cref="Audience"/> (a comma-separated string is accepted too).</summary>
+    public string[] Audiences { get; set; } = [];
+
+    /// <summary>The RFC 9728 resource identifier (<see cref="ResourceUri"/>) is accepted as an audience (RFC 8707 tokens carry it as <c>aud</c>).</summary>
+    public bool AcceptResourceUriAsAudience { get; set; } = true;
+
+    /// <summary>RFC 7662 introspection at the single issuer (<c>Auth__Introspection__*</c>).</summary>
+    public IssuerIntrospectionOptions Introspection { get; set; } = new();
+
+    /// <summary>The introspection answer cache, for every issuer.</summary>
+    public IntrospectionCacheOptions IntrospectionCache { get; set; } = new();
+
+    /// <summary>Outbound introspection calls: timeout and rate, per issuer.</summary>
+    public IntrospectionCallOptions IntrospectionCalls { get; set; } = new();
 
     /// <summary>Provider profile of the single-issuer form.</summary>
     public string Profile { get; set; } = TokenProfiles.Generic;
@@ -92,9 +109,15 @@ public sealed class IssuerOptions
     /// <summary>Required audience (<c>aud</c>, or <c>client_id</c> for Cognito); defaults to <c>Auth__Audience</c>.</summary>
     public string? Audience { get; set; }
 
+    /// <summary>More accepted audiences for this issuer's tokens, besides <see cref="Audience"/>.</summary>
+    public string[] Audiences { get; set; } = [];
+
     public string Profile { get; set; } = TokenProfiles.Generic;
 
     public Dictionary<string, string> ScopeMap { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>RFC 7662 introspection at this issuer.</summary>
+    public IssuerIntrospectionOptions Introspection { get; set; } = new();
 
     /// <summary>Accept only <c>typ: at+jwt</c> from this issuer; unset: <c>Auth__RequireAccessTokenType</c>, else the profile's default.</summary>
     public bool? RequireAccessTokenType { get; set; }

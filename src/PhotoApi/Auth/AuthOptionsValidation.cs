@@ -17,6 +17,8 @@ public sealed class AuthOptionsValidation : IValidateOptions<AuthOptions>
                 Authority = options.Authority,
                 MetadataAddress = options.MetadataAddress,
                 Audience = options.Audience,
+                Audiences = options.Audiences,
+                Introspection = options.Introspection,
                 Profile = options.Profile,
                 ScopeMap = options.ScopeMap,
                 RequireAccessTokenType = options.RequireAccessTokenType,
@@ -139,6 +141,7 @@ public sealed class AuthOptionsValidation : IValidateOptions<AuthOptions>
         }
 
         ValidateSenderConstraints(errors, options);
+        Introspection.IntrospectionOptionsValidation.Validate(errors, options, issuers);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
@@ -194,7 +197,7 @@ public sealed class AuthOptionsValidation : IValidateOptions<AuthOptions>
         }
     }
 
-    private static void CheckUrl(List<string> errors, string key, string value, bool requireHttps)
+    internal static void CheckUrl(List<string> errors, string key, string value, bool requireHttps)
     {
         if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http"))
         {

@@ -23,7 +23,11 @@ public static class AuthSetup
 
         services.AddHttpClient(IssuerKeySource.HttpClientName, (provider, client) =>
             client.Timeout = provider.GetRequiredService<IOptions<AuthOptions>>().Value.MetadataTimeout);
+        services.AddHttpClient(Introspection.IntrospectionClient.HttpClientName, (provider, client) =>
+            client.Timeout = provider.GetRequiredService<IOptions<AuthOptions>>().Value.IntrospectionCalls.Timeout);
         services.AddSingleton<TrustedIssuers>();
+        services.AddSingleton<Introspection.IntrospectionCache>();
+        services.AddSingleton<Introspection.TokenIntrospector>();
         services.AddSingleton<ValidatedTokenCache>();
         services.AddSingleton<AccessTokenValidator>();
         services.AddSingleton<DpopNonce>();
@@ -51,7 +55,7 @@ public static class AuthSetup
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<AccessTokenValidator, SenderConstraint>((options, validator, senderConstraint) =>
+            .Configure<AccessTokenValidator, SenderConstraint, Introspection.TokenIntrospector>((options, validator, senderConstraint, introspector) =>
             {
                 // No Authority here on purpose: keys and issuers come from TrustedIssuers, one set per issuer.
                 options.MapInboundClaims = false;
@@ -59,7 +63,7 @@ public static class AuthSetup
                 options.SaveToken = false;
                 options.TokenHandlers.Clear();
                 options.TokenHandlers.Add(validator);
-                options.Events = BearerChallenge.Events(senderConstraint);
+                options.Events = BearerChallenge.Events(senderConstraint, introspector);
             });
 
         var authorization = services.AddAuthorizationBuilder()
@@ -91,6 +95,10 @@ public static class AuthSetup
         {
             options.ClientCertificates.TrustedProxies = Split(proxies);
         }
+        if (configuration["Auth:Audiences"] is { Length: > 0 } audiences)
+        {
+            options.Audiences = Split(audiences);
+        }
         if (configuration["Auth:StepUp:AcrValues"] is { Length: > 0 } acrValues)
         {
             options.StepUp.AcrValues = Split(acrValues);
@@ -99,6 +107,10 @@ public static class AuthSetup
         for (var i = 0; i < options.Issuers.Count; i++)
         {
             AddScopePairs(options.Issuers[i].ScopeMap, configuration[$"Auth:Issuers:{i}:ScopeMap"]);
+            if (configuration[$"Auth:Issuers:{i}:Audiences"] is { Length: > 0 } issuerAudiences)
+            {
+                options.Issuers[i].Audiences = Split(issuerAudiences);
+            }
         }
     }
 

@@ -16,10 +16,17 @@ namespace PhotoApi.Auth;
 public static class BearerChallenge
 {
     /// <summary>JwtBearer's events: read the header, check the token's sender binding on every request, write the challenges.</summary>
-    public static JwtBearerEvents Events(SenderConstraint senderConstraint) => new()
+    public static JwtBearerEvents Events(SenderConstraint senderConstraint, Introspection.TokenIntrospector introspector) => new()
     {
         OnMessageReceived = context => ReadAuthorizationHeader(context, senderConstraint),
-        OnTokenValidated = senderConstraint.CheckAsync,
+        OnTokenValidated = async context =>
+        {
+            await senderConstraint.CheckAsync(context);
+            if (context.Result is null)
+            {
+                await introspector.CheckJwtStillActiveAsync(context); // revocation for writes (Auth__Introspection__Jwts)
+            }
+        },
         OnChallenge = WriteChallengeAsync,
     };
 

@@ -101,8 +101,9 @@ public sealed class IssuerKeys
     private readonly FrozenDictionary<string, TrustedKey[]> _byId;
     private readonly FrozenSet<string> _thumbprints;
 
-    internal IssuerKeys(string issuer, IReadOnlyList<TrustedKey> keys, Func<IssuerKeys, TokenValidationParameters> parameters, DateTimeOffset fetchedAt)
+    internal IssuerKeys(string issuer, IReadOnlyList<TrustedKey> keys, Func<IssuerKeys, TokenValidationParameters> parameters, DateTimeOffset fetchedAt, string? introspectionEndpoint = null)
     {
+        IntrospectionEndpoint = introspectionEndpoint;
         Issuer = issuer;
         Keys = keys;
         FetchedAt = fetchedAt;
@@ -122,6 +123,9 @@ public sealed class IssuerKeys
 
     /// <summary>When this set was fetched; it is trusted for at most <see cref="AuthOptions.KeyMaxAge"/> after that.</summary>
     public DateTimeOffset FetchedAt { get; }
+
+    /// <summary>The discovery document's <c>introspection_endpoint</c> (RFC 8414 §2), if it names one.</summary>
+    public string? IntrospectionEndpoint { get; }
 
     public bool HasKeyId(string keyId) => _byId.ContainsKey(keyId);
 
@@ -284,7 +288,7 @@ public sealed class IssuerKeySource
                 keys.Add(key!);
             }
 
-            var fetched = new IssuerKeys(document.Issuer, keys, k => CreateParameters(document.Issuer, k), _time.GetUtcNow());
+            var fetched = new IssuerKeys(document.Issuer, keys, k => CreateParameters(document.Issuer, k), _time.GetUtcNow(), document.IntrospectionEndpoint);
             var previous = _current;
             _current = fetched;
             Volatile.Write(ref _expiredLogged, 0);
@@ -325,8 +329,8 @@ public sealed class IssuerKeySource
     {
         ValidIssuer = issuer,
         ValidateIssuer = true,
-        ValidAudience = _issuer.Audience,
-        ValidateAudience = _issuer.Profile.Audience == AudienceSource.Aud,
+        // Audiences are checked by AccessTokenValidator (exact match; configured audiences and the RFC 9728 resource identifier).
+        ValidateAudience = false,
         // RFC 8725 §3.1: only keys whose kid, type, curve and alg fit the token's alg are tried, never all keys.
         IssuerSigningKeyResolver = (_, token, keyId, _) => keys.Candidates(keyId, ((Microsoft.IdentityModel.JsonWebTokens.JsonWebToken)token).Alg).Select(k => (SecurityKey)k.Key),
         TryAllIssuerSigningKeys = false,

@@ -101,7 +101,14 @@ public sealed class SenderConstraint
     /// <summary>JwtBearer's OnTokenValidated: runs for every request, cached token or not.</summary>
     public async Task CheckAsync(TokenValidatedContext context)
     {
-        if (context.Principal?.Identity is not AccessTokenIdentity identity || context.SecurityToken is not JsonWebToken token)
+        // The token as presented (RFC 9449 §4.3 ath): the JWT, or the opaque token that was introspected.
+        var presented = context.SecurityToken switch
+        {
+            JsonWebToken jwt => jwt.EncodedToken,
+            Introspection.IntrospectedToken opaque => opaque.Presented,
+            _ => null,
+        };
+        if (context.Principal?.Identity is not AccessTokenIdentity identity || presented is null)
         {
             Fail(context, TokenRejection.Invalid);
             return;
@@ -124,7 +131,7 @@ public sealed class SenderConstraint
                 Fail(context, TokenRejection.NotDpopBound);
                 return;
             }
-            var result = await _proofs.ValidateAsync(request.Headers["DPoP"].ToString(), request, token.EncodedToken, jkt);
+            var result = await _proofs.ValidateAsync(request.Headers["DPoP"].ToString(), request, presented, jkt);
             if (result.Rejection is { } rejection)
             {
                 Fail(context, rejection);

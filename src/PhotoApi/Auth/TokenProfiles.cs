@@ -84,7 +84,7 @@ public sealed record TokenProfile(
             return TokenRejection.NotAnAccessToken;
         }
         if (Audience == AudienceSource.ClientId
-            && (!token.TryGetPayloadValue<string>("client_id", out var clientId) || clientId != issuer.Audience))
+            && (!token.TryGetPayloadValue<string>("client_id", out var clientId) || !issuer.AcceptsAudience(clientId)))
         {
             return TokenRejection.WrongAudience;
         }

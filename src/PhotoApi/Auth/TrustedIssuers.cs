@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using Microsoft.Extensions.Options;
+using PhotoApi.Auth.Introspection;
 
 namespace PhotoApi.Auth;
 
@@ -39,6 +40,23 @@ public sealed class TrustedIssuer
     /// <summary>Only DPoP- or certificate-bound tokens are accepted from this issuer (RFC 9449 §7.2, RFC 8705 §3).</summary>
     public bool RequireSenderConstrainedTokens { get; }
 
+    /// <summary>Every accepted audience: <see cref="Audience"/>, then <c>Audiences</c>; see <see cref="AcceptsAudience"/>.</summary>
+    public FrozenSet<string> Audiences { get; internal set; } = FrozenSet<string>.Empty;
+
+    /// <summary>The RFC 9728 resource identifier, accepted as an audience too (<c>Auth__AcceptResourceUriAsAudience</c>); read when checked.</summary>
+    internal Func<string?> ResourceAudience { get; set; } = () => null;
+
+    /// <summary>RFC 7519 §4.1.3 / RFC 8707 §2: an exact, case-sensitive match with a configured audience or this API's resource identifier.</summary>
+    public bool AcceptsAudience(string? audience) =>
+        audience is { Length: > 0 } && (string.Equals(audience, Audience, StringComparison.Ordinal) || Audiences.Contains(audience)
+            || string.Equals(audience, ResourceAudience(), StringComparison.Ordinal));
+
+    /// <summary>RFC 7662 introspection at this issuer (disabled unless a client id is configured).</summary>
+    public IssuerIntrospectionOptions Introspection { get; internal set; } = new();
+
+    /// <summary>Its introspection endpoint client, when introspection is configured; set once by <see cref="TrustedIssuers"/>.</summary>
+    public IntrospectionClient? IntrospectionClient { get; internal set; }
+
     /// <summary>Its signing keys; set once by <see cref="TrustedIssuers"/>.</summary>
     public IssuerKeySource Keys { get; internal set; } = null!;
 
@@ -65,9 +83,19 @@ public sealed class TrustedIssuers
                 o.RequireEntitlement,
                 o.RequireSenderConstrainedTokens ?? settings.RequireSenderConstrainedTokens))
             .ToArray();
-        foreach (var issuer in All)
+        var effective = AuthOptionsValidation.EffectiveIssuers(settings);
+        for (var i = 0; i < All.Count; i++)
         {
+            var issuer = All[i];
             issuer.Keys = new IssuerKeySource(issuer, httpClients.CreateClient(IssuerKeySource.HttpClientName), settings, time, loggers.CreateLogger<IssuerKeySource>());
+            issuer.Audiences = effective[i].Audiences.Append(issuer.Audience).ToFrozenSet(StringComparer.Ordinal);
+            issuer.ResourceAudience = settings.AcceptResourceUriAsAudience ? () => settings.ResourceUri : () => null;
+            issuer.Introspection = effective[i].Introspection;
+            if (issuer.Introspection.Enabled)
+            {
+                issuer.IntrospectionClient = new IntrospectionClient(issuer, httpClients.CreateClient(IntrospectionClient.HttpClientName), settings, time,
+                    loggers.CreateLogger<IntrospectionClient>());
+            }
         }
         _byIssuer = All.ToFrozenDictionary(i => TrustedIssuer.Normalize(i.Issuer), StringComparer.Ordinal);
     }

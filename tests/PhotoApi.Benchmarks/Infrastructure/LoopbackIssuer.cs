@@ -48,6 +48,19 @@ public sealed class LoopbackIssuer : IAsyncDisposable
             ["issuer"] = authority,
             ["jwks_uri"] = $"{authority}/jwks",
             ["id_token_signing_alg_values_supported"] = Algorithms,
+            ["introspection_endpoint"] = $"{authority}/introspect",
+        }));
+        // RFC 7662: every token is an active opaque token for alice (the benchmarks measure the resource server, not the issuer).
+        app.MapPost("/introspect", () => Results.Json(new Dictionary<string, object>
+        {
+            ["active"] = true,
+            ["iss"] = authority,
+            ["sub"] = "bench-user",
+            ["client_id"] = "photoprint",
+            ["aud"] = "photo-api",
+            ["scope"] = "photos.read photos.write",
+            ["exp"] = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds(),
+            ["token_type"] = "Bearer",
         }));
         app.MapGet("/jwks", () => Results.Json(new Dictionary<string, object> { ["keys"] = keys.Values.Select(k => k.Item2).ToArray() }));
         await app.StartAsync();

@@ -2,6 +2,7 @@ using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using PhotoApi.Auth;
+using PhotoApi.Auth.Introspection;
 using PhotoApi.Benchmarks.Infrastructure;
 
 namespace PhotoApi.Benchmarks.Micro;
@@ -60,7 +61,8 @@ public class TokenValidationBenchmarks
         });
         var loggers = _services.GetRequiredService<ILoggerFactory>();
         var issuers = new TrustedIssuers(options, _services.GetRequiredService<IHttpClientFactory>(), TimeProvider.System, loggers);
-        var validator = new AccessTokenValidator(issuers, new ValidatedTokenCache(options, TimeProvider.System), options, TimeProvider.System, loggers.CreateLogger<AccessTokenValidator>());
+        var introspector = new TokenIntrospector(issuers, new IntrospectionCache(options, TimeProvider.System), options, TimeProvider.System, loggers.CreateLogger<TokenIntrospector>());
+        var validator = new AccessTokenValidator(issuers, new ValidatedTokenCache(options, TimeProvider.System), options, TimeProvider.System, loggers.CreateLogger<AccessTokenValidator>(), introspector);
 
         // The first call fetches discovery + JWKS (and fills the cache when it is on); it must succeed or the numbers mean nothing.
         var first = await validator.ValidateTokenAsync(_token, Ignored);
