@@ -48,11 +48,13 @@ export ConnectionStrings__DevIssuer=${ConnectionStrings__DevIssuer:-"${Connectio
 
 # 2. Build once, then run the built assemblies.
 echo "Building..."
-dotnet build src/PhotoApi/PhotoApi.csproj -nologo -v q >/dev/null
-dotnet build src/PhotoApi.DevIssuer/PhotoApi.DevIssuer.csproj -nologo -v q >/dev/null
-dotnet build samples/PhotoPrint.Web/PhotoPrint.Web.csproj -nologo -v q >/dev/null
-dotnet build samples/PhotoPrint.Tv/PhotoPrint.Tv.csproj -nologo -v q >/dev/null
-dotnet build samples/PhotoPrint.Dpop/PhotoPrint.Dpop.csproj -nologo -v q >/dev/null
+# Quiet, but a failing build shows its errors and stops here (it used to exit silently under set -e).
+build() { dotnet build "$1" -nologo -v q "-clp:ErrorsOnly;NoSummary" || { echo "Building $1 failed (errors above)." >&2; exit 1; }; }
+build src/PhotoApi/PhotoApi.csproj
+build src/PhotoApi.DevIssuer/PhotoApi.DevIssuer.csproj
+build samples/PhotoPrint.Web/PhotoPrint.Web.csproj
+build samples/PhotoPrint.Tv/PhotoPrint.Tv.csproj
+build samples/PhotoPrint.Dpop/PhotoPrint.Dpop.csproj
 api_dll=src/PhotoApi/bin/Debug/net10.0/PhotoApi.dll
 issuer_dll=src/PhotoApi.DevIssuer/bin/Debug/net10.0/PhotoApi.DevIssuer.dll
 web_dll=samples/PhotoPrint.Web/bin/Debug/net10.0/PhotoPrint.Web.dll
