@@ -48,8 +48,8 @@ export ConnectionStrings__DevIssuer=${ConnectionStrings__DevIssuer:-"${Connectio
 
 # 2. Build once, then run the built assemblies.
 echo "Building..."
-# Quiet, but a failing build shows its errors and stops here (it used to exit silently under set -e).
-build() { dotnet build "$1" -nologo -v q "-clp:ErrorsOnly;NoSummary" || { echo "Building $1 failed (errors above)." >&2; exit 1; }; }
+# Quiet, but a failing build shows its output and stops here (it used to exit silently under set -e).
+build() { local out; out=$(dotnet build "$1" -nologo -v q 2>&1) || { echo "$out" >&2; echo "Building $1 failed." >&2; exit 1; }; }
 build src/PhotoApi/PhotoApi.csproj
 build src/PhotoApi.DevIssuer/PhotoApi.DevIssuer.csproj
 build samples/PhotoPrint.Web/PhotoPrint.Web.csproj
