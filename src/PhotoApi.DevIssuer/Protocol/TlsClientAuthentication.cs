@@ -126,13 +126,23 @@ public static class TlsClientAuthentication
         }
     }
 
-    private sealed class ConfigureOpenIddictTls(IOptions<DevIssuerOptions> devIssuer) : IConfigureOptions<OpenIddictServerOptions>
+    private sealed class ConfigureOpenIddictTls(IOptions<DevIssuerOptions> devIssuer, IConfiguration configuration) : IConfigureOptions<OpenIddictServerOptions>
     {
         public void Configure(OpenIddictServerOptions options)
         {
             if (devIssuer.Value.MtlsPort is not { } port)
             {
                 return;
+            }
+
+            // OpenIddict needs a static issuer with an mTLS alias (one iss whichever origin issued the token): DevIssuer:Issuer,
+            // else the first plain-HTTP URL the issuer listens on (http://localhost:5001 by default).
+            if (string.IsNullOrWhiteSpace(devIssuer.Value.Issuer))
+            {
+                var urls = configuration["urls"] is { Length: > 0 } configured ? configured : LoopbackGuard.DefaultUrl;
+                var http = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .FirstOrDefault(url => url.StartsWith("http://", StringComparison.OrdinalIgnoreCase)) ?? LoopbackGuard.DefaultUrl;
+                options.Issuer = new Uri(http.TrimEnd('/') + "/", UriKind.Absolute);
             }
 
             // What OpenIddictServerBuilder.EnableSelfSignedTlsClientAuthentication() sets, applied lazily after test hosts

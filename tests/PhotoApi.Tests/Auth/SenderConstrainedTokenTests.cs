@@ -145,6 +145,8 @@ public sealed class CertificateBoundTokenTests
         var token = body.GetProperty("access_token").GetString()!;
         var payload = JsonDocument.Parse(Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Decode(token.Split('.')[1])).RootElement;
         Assert.Equal(Thumbprint(client), payload.GetProperty("cnf").GetProperty("x5t#S256").GetString());
+        Assert.Equal(issuer.BaseAddress.AbsoluteUri, discovery.GetProperty("issuer").GetString());
+        Assert.Equal(issuer.BaseAddress.AbsoluteUri, payload.GetProperty("iss").GetString());
         Assert.True(discovery.GetProperty("tls_client_certificate_bound_access_tokens").GetBoolean());
         Assert.Equal($"https://127.0.0.1:{mtlsPort}/connect/token", discovery.GetProperty("mtls_endpoint_aliases").GetProperty("token_endpoint").GetString());
         Assert.Contains("self_signed_tls_client_auth", discovery.GetProperty("token_endpoint_auth_methods_supported").EnumerateArray().Select(m => m.GetString()));
@@ -228,8 +230,8 @@ public sealed class CertificateBoundTokenTests
         var host = new DevIssuerHost(new Dictionary<string, string?>
         {
             ["urls"] = $"http://127.0.0.1:{httpPort};https://127.0.0.1:{mtlsPort}",
-            // Tokens from the HTTPS origin carry the same iss as discovery on HTTP.
-            ["DevIssuer:Issuer"] = $"http://127.0.0.1:{httpPort}/",
+            // No DevIssuer:Issuer: with an mTLS alias the issuer is fixed to the first HTTP URL, so tokens from the HTTPS
+            // origin carry the iss that discovery on HTTP states (the API checks it).
             ["DevIssuer:MtlsPort"] = mtlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["DevIssuer:Clients:50:ClientId"] = "mtls-test",
             ["DevIssuer:Clients:50:TlsClientCertificate"] = certificatePath,
