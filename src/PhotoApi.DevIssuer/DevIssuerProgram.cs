@@ -47,6 +47,7 @@ public sealed class DevIssuerProgram
         builder.AddDevIssuerSigningKey();
         builder.AddDevIssuerEncryptionKey();
         builder.AddDevIssuerProtocol();
+        builder.AddDevIssuerTlsClientAuthentication();
         builder.AddDevIssuerAccount();
         builder.AddDevIssuerCors();
         builder.AddDevTokens();

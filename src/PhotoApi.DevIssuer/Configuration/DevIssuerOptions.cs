@@ -36,6 +36,12 @@ public sealed class DevIssuerOptions
     /// <summary>Every DPoP proof at the token endpoint must carry a nonce the issuer handed out (RFC 9449 §8).</summary>
     public bool RequireDpopNonce { get; set; }
 
+    /// <summary>
+    /// RFC 8705: also listen on <c>https://127.0.0.1:&lt;port&gt;</c>, asking (not requiring) TLS client certificates, for
+    /// <c>self_signed_tls_client_auth</c> and certificate-bound access tokens. Off when unset.
+    /// </summary>
+    public int? MtlsPort { get; set; }
+
     public IList<ClientOptions> Clients { get; } = new List<ClientOptions>();
 
     /// <summary>RFC 8707 resource indicators clients may ask tokens for (absolute URIs, e.g. the API's RFC 9728 resource URL).</summary>
@@ -64,7 +70,15 @@ public sealed class ClientOptions
     /// <summary>Access tokens issued to this client are OpenIddict reference tokens (opaque; only introspection can read them).</summary>
     public bool ReferenceAccessTokens { get; set; }
 
-    public bool IsPublic => string.IsNullOrEmpty(ClientSecret);
+    /// <summary>
+    /// RFC 8705 §2.2: PEM file of the client's self-signed RSA certificate (relative to the key folder); the client then
+    /// authenticates with it instead of a secret. Created with its key (<c>.key</c> beside it) when missing. Needs <c>MtlsPort</c>.
+    /// </summary>
+    public string? TlsClientCertificate { get; set; }
+
+    public bool AuthenticatesWithCertificate => !string.IsNullOrWhiteSpace(TlsClientCertificate);
+
+    public bool IsPublic => string.IsNullOrEmpty(ClientSecret) && !AuthenticatesWithCertificate;
 }
 
 public sealed class DemoUserOptions

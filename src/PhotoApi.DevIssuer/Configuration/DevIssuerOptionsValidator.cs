@@ -59,6 +59,11 @@ public sealed class DevIssuerOptionsValidator : IValidateOptions<DevIssuerOption
             }
         }
 
+        if (options.MtlsPort is < 1 or > 65535)
+        {
+            errors.Add($"{Section}:MtlsPort must be a TCP port (1-65535), got {options.MtlsPort}.");
+        }
+
         ValidateClients(options.Clients, errors);
         ValidateUsers(options.Users, errors);
 
@@ -94,7 +99,13 @@ public sealed class DevIssuerOptionsValidator : IValidateOptions<DevIssuerOption
 
             if (client.GrantTypes.Contains(GrantTypeNames.ClientCredentials) && client.IsPublic)
             {
-                errors.Add($"{key}: client_credentials needs a ClientSecret (a public client cannot authenticate).");
+                errors.Add($"{key}: client_credentials needs a ClientSecret or TlsClientCertificate (a public client cannot authenticate).");
+            }
+
+            // RFC 8705 §2: the certificate is the client's authentication method, so it has no secret as well.
+            if (client.AuthenticatesWithCertificate && !string.IsNullOrEmpty(client.ClientSecret))
+            {
+                errors.Add($"{key}: set ClientSecret or TlsClientCertificate, not both (one authentication method per client).");
             }
 
             if (client.GrantTypes.Contains(GrantTypeNames.AuthorizationCode) && client.RedirectUris.Count == 0)

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
 using PhotoApi.DevIssuer.Configuration;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -6,7 +7,8 @@ using static OpenIddict.Abstractions.OpenIddictConstants;
 namespace PhotoApi.DevIssuer.Protocol;
 
 /// <summary>Writes the configured clients into OpenIddict's application store before the server takes requests (idempotent).</summary>
-public sealed class ClientSeeder(IServiceProvider services, IOptions<DevIssuerOptions> options) : IHostedLifecycleService
+public sealed class ClientSeeder(IServiceProvider services, IOptions<DevIssuerOptions> options, IHostEnvironment environment, TimeProvider time)
+    : IHostedLifecycleService
 {
     // StartingAsync runs before Kestrel starts, so no request can race the seeding.
     public async Task StartingAsync(CancellationToken cancellationToken)
@@ -17,7 +19,13 @@ public sealed class ClientSeeder(IServiceProvider services, IOptions<DevIssuerOp
         var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
         foreach (var client in options.Value.Clients)
         {
-            var descriptor = Describe(client);
+            if (client.AuthenticatesWithCertificate && options.Value.MtlsPort is null)
+            {
+                // Without the HTTPS listener no request can carry its certificate: the client could never sign in.
+                continue;
+            }
+
+            var descriptor = Describe(client, ClientKeySet(client));
             ResourceIndicators.AllowResources(descriptor, options.Value.Resources);
             var existing = await applications.FindByClientIdAsync(client.ClientId, cancellationToken);
             if (existing is null)
@@ -31,7 +39,20 @@ public sealed class ClientSeeder(IServiceProvider services, IOptions<DevIssuerOp
         }
     }
 
-    public static OpenIddictApplicationDescriptor Describe(ClientOptions client)
+    private JsonWebKeySet? ClientKeySet(ClientOptions client)
+    {
+        if (!client.AuthenticatesWithCertificate)
+        {
+            return null;
+        }
+
+        var directory = Keys.IssuerSigningKey.ResolveDirectory(options.Value.KeyDirectory, environment.ContentRootPath);
+        using var certificate = TlsClientAuthentication.LoadOrCreateClientCertificate(
+            Path.GetFullPath(client.TlsClientCertificate!, directory), client.ClientId, time);
+        return TlsClientAuthentication.KeySet(certificate);
+    }
+
+    public static OpenIddictApplicationDescriptor Describe(ClientOptions client, JsonWebKeySet? keySet = null)
     {
         var descriptor = new OpenIddictApplicationDescriptor
         {
@@ -40,6 +61,8 @@ public sealed class ClientSeeder(IServiceProvider services, IOptions<DevIssuerOp
             ClientType = client.IsPublic ? ClientTypes.Public : ClientTypes.Confidential,
             DisplayName = client.DisplayName ?? client.ClientId,
             ConsentType = ConsentTypes.Explicit,
+            // RFC 8705 §2.2: the self-signed certificate is registered in the client's JWK Set (jwks, RFC 7591 §2).
+            JsonWebKeySet = keySet,
         };
 
         foreach (var uri in client.RedirectUris)

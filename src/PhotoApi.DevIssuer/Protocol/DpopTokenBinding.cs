@@ -141,7 +141,8 @@ public static class DpopTokenBinding
                 {
                     access.SetClaim(ConfirmationClaim, value);
                 }
-                else
+                // Without a proof only OpenIddict's own RFC 8705 §3.1 binding to this request's certificate stays.
+                else if (!(context.Options.UseClientCertificateBoundAccessTokens && context.Transaction.RemoteCertificate is not null))
                 {
                     access.RemoveClaims(ConfirmationClaim);
                 }

@@ -129,6 +129,156 @@ public sealed class CertificateBoundTokenTests
         }
     }
 
+    [Fact]
+    public async Task FromTheDevIssuer_ASelfSignedTlsClientGetsABoundToken_TheApiTakesItOnlyWithThatCertificate()
+    {
+        // RFC 8705 end to end through OpenIddict's own support: the dev issuer's HTTPS token endpoint asks for a certificate,
+        // authenticates the client by its registered self-signed certificate (§2.2) and binds the token to it (§3.1).
+        var client = SelfSignedRsa("CN=mtls-test");
+        await using var issuer = MtlsIssuer(client, out var mtlsPort);
+        await using var database = await TestDatabase.CreateAsync();
+        var discovery = JsonDocument.Parse(await new HttpClient().GetStringAsync(new Uri(issuer.BaseAddress, ".well-known/openid-configuration"))).RootElement;
+
+        var tokenResponse = await MtlsTokenRequestAsync(mtlsPort, client);
+        var body = JsonDocument.Parse(await tokenResponse.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(HttpStatusCode.OK, tokenResponse.StatusCode);
+        var token = body.GetProperty("access_token").GetString()!;
+        var payload = JsonDocument.Parse(Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Decode(token.Split('.')[1])).RootElement;
+        Assert.Equal(Thumbprint(client), payload.GetProperty("cnf").GetProperty("x5t#S256").GetString());
+        Assert.Equal(issuer.BaseAddress.AbsoluteUri, discovery.GetProperty("issuer").GetString());
+        Assert.Equal(issuer.BaseAddress.AbsoluteUri, payload.GetProperty("iss").GetString());
+        Assert.True(discovery.GetProperty("tls_client_certificate_bound_access_tokens").GetBoolean());
+        Assert.Equal($"https://127.0.0.1:{mtlsPort}/connect/token", discovery.GetProperty("mtls_endpoint_aliases").GetProperty("token_endpoint").GetString());
+        Assert.Contains("self_signed_tls_client_auth", discovery.GetProperty("token_endpoint_auth_methods_supported").EnumerateArray().Select(m => m.GetString()));
+
+        var port = FreePort.Next();
+        var pfx = Path.Combine(Path.GetTempPath(), $"photoapi-tls-{Guid.NewGuid():N}.pfx");
+        await File.WriteAllBytesAsync(pfx, ServerCertificate.Export(X509ContentType.Pfx, "test"));
+        using var api = ApiProcess.Start(new Dictionary<string, string>
+        {
+            ["Kestrel__Endpoints__Https__Url"] = $"https://127.0.0.1:{port}",
+            ["Kestrel__Endpoints__Https__Certificate__Path"] = pfx,
+            ["Kestrel__Endpoints__Https__Certificate__Password"] = "test",
+            ["ConnectionStrings__Photos"] = database.ConnectionString,
+            ["Auth__Authority"] = issuer.BaseAddress.AbsoluteUri,
+            ["Auth__RequireHttpsMetadata"] = "false",
+            ["Auth__ClientCertificates__Tls"] = "true",
+            ["Auth__ResourceUri"] = $"https://127.0.0.1:{port}",
+            ["Logging__LogLevel__Default"] = "Warning",
+        });
+        var output = new System.Text.StringBuilder();
+        api.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        api.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        api.BeginOutputReadLine();
+        api.BeginErrorReadLine();
+        try
+        {
+            var usage = new Uri($"https://127.0.0.1:{port}/v1/admin/usage");
+            await WaitUntilServingAsync(usage, api, output);
+
+            var withBound = await Tls(client, token).GetAsync(usage);
+            var withOther = await Tls(SelfSignedRsa("CN=mtls-test"), token).GetAsync(usage);
+            var withNone = await Tls(null, token).GetAsync(usage);
+
+            Assert.Equal(HttpStatusCode.OK, withBound.StatusCode);
+            foreach (var refused in new[] { withOther, withNone })
+            {
+                await HttpAssert.Problem(refused, HttpStatusCode.Unauthorized);
+                Assert.Equal("The access token is bound to a client certificate this request did not present.", HttpAssert.BearerChallenge(refused)["error_description"]);
+            }
+        }
+        finally
+        {
+            api.Kill(entireProcessTree: true);
+            await api.WaitForExitAsync();
+            File.Delete(pfx);
+        }
+    }
+
+    [Fact]
+    public async Task AtTheDevIssuer_AnotherCertificateIsAnInvalidClient_NoneIsAnInvalidRequest()
+    {
+        var client = SelfSignedRsa("CN=mtls-test");
+        await using var issuer = MtlsIssuer(client, out var mtlsPort);
+
+        // Same subject, other key: OpenIddict trusts exactly the registered certificate (RFC 8705 §2.2).
+        var withOther = await MtlsTokenRequestAsync(mtlsPort, SelfSignedRsa("CN=mtls-test"));
+        var withNone = await MtlsTokenRequestAsync(mtlsPort, null);
+
+        // RFC 6749 §5.2: a certificate OpenIddict cannot match to the client's registration is invalid_client (401); no
+        // client authentication at all is invalid_request (400), as for a confidential client that sends no secret.
+        Assert.Equal(HttpStatusCode.Unauthorized, withOther.StatusCode);
+        Assert.Equal("invalid_client", await ErrorAsync(withOther));
+        Assert.Equal(HttpStatusCode.BadRequest, withNone.StatusCode);
+        Assert.Equal("invalid_request", await ErrorAsync(withNone));
+
+        static async Task<string?> ErrorAsync(HttpResponseMessage response)
+        {
+            var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            Assert.False(body.TryGetProperty("access_token", out _));
+            return body.GetProperty("error").GetString();
+        }
+    }
+
+    /// <summary>The real dev issuer on HTTP and, with DevIssuer__MtlsPort, on HTTPS; one client registered by its certificate.</summary>
+    private static DevIssuerHost MtlsIssuer(X509Certificate2 client, out int mtlsPort)
+    {
+        var httpPort = FreePort.Next();
+        mtlsPort = FreePort.Next();
+        var certificatePath = Path.Combine(Path.GetTempPath(), $"photoapi-mtls-{Guid.NewGuid():N}.crt");
+        File.WriteAllText(certificatePath, client.ExportCertificatePem());
+        var host = new DevIssuerHost(new Dictionary<string, string?>
+        {
+            ["urls"] = $"http://127.0.0.1:{httpPort};https://127.0.0.1:{mtlsPort}",
+            // No DevIssuer:Issuer: with an mTLS alias the issuer is fixed to the first HTTP URL, so tokens from the HTTPS
+            // origin carry the iss that discovery on HTTP states (the API checks it).
+            ["DevIssuer:MtlsPort"] = mtlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["DevIssuer:Clients:50:ClientId"] = "mtls-test",
+            ["DevIssuer:Clients:50:TlsClientCertificate"] = certificatePath,
+            ["DevIssuer:Clients:50:Scopes:0"] = "photos.admin",
+            ["DevIssuer:Clients:50:GrantTypes:0"] = "client_credentials",
+        });
+        // Starts the host (and so both listeners) now; the certificate was read while seeding.
+        _ = host.BaseAddress;
+        File.Delete(certificatePath);
+        return host;
+    }
+
+    private static async Task<HttpResponseMessage> MtlsTokenRequestAsync(int mtlsPort, X509Certificate2? certificate)
+    {
+        using var handler = new HttpClientHandler
+        {
+            // The issuer's server certificate is made at its start; what is under test is the client's.
+            ServerCertificateCustomValidationCallback = (_, server, _, _) => server is not null,
+        };
+        if (certificate is not null)
+        {
+            handler.ClientCertificateOptions = ClientCertificateOption.Manual;
+            handler.ClientCertificates.Add(certificate);
+        }
+
+        using var http = new HttpClient(handler);
+        var response = await http.PostAsync(new Uri($"https://127.0.0.1:{mtlsPort}/connect/token"), new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = "mtls-test",
+            ["scope"] = "photos.admin",
+        }));
+        await response.Content.LoadIntoBufferAsync();
+        return response;
+    }
+
+    /// <summary>What OpenIddict accepts for self_signed_tls_client_auth: RSA, v3, digitalSignature, EKU clientAuth.</summary>
+    private static X509Certificate2 SelfSignedRsa(string subject)
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], critical: false));
+        using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pfx), null);
+    }
+
     private static async Task WaitUntilServingAsync(Uri photos, System.Diagnostics.Process api, System.Text.StringBuilder output)
     {
         using var probe = Tls(null, "none");

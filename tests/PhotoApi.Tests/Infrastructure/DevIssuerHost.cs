@@ -25,7 +25,15 @@ public sealed class DevIssuerHost : WebApplicationFactory<DevIssuerProgram>
         Directory.CreateDirectory(_keyDirectory);
         // Endpoints set on Kestrel, not UseKestrel(port): that overload edits the server addresses after build and races with
         // Kestrel binding them (dotnet/aspnetcore#67714: "Addresses cannot be modified after the server has started").
-        UseKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0));
+        if (_settings.ContainsKey("urls"))
+        {
+            // Fixed URLs (e.g. an HTTPS one beside HTTP for RFC 8705): Kestrel binds them with the issuer's HTTPS defaults.
+            UseKestrel();
+        }
+        else
+        {
+            UseKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0));
+        }
     }
 
     /// <summary>The issuer's base URL; OpenIddict's issuer identifier is this with a trailing slash.</summary>
