@@ -2,8 +2,8 @@ namespace PhotoApi.Tests.Browser;
 
 /// <summary>
 /// Browser stories run alone, after the parallel suite. Beside it, Swagger UI intermittently never showed its OpenID
-/// Connect scheme within 30 s (the discovery fetch behind the Authorize dialog); alone, the same stories passed every time.
-/// The cause was not found; see the closing note of the session that added this.
+/// Connect scheme: the Authorize dialog was opened before Swagger UI had the issuer's discovery document, which it never
+/// adds to an open dialog (SwaggerAuthorizeTests now waits for the document). Kept alone: a busy machine slows the browser.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class BrowserCollection

@@ -8,6 +8,7 @@ namespace PhotoApi.Tests.Observability;
 /// With OTEL_EXPORTER_OTLP_ENDPOINT set, the API exports traces and metrics over OTLP: the traceId in a problem body is a
 /// trace the collector received, PhotoApi's own meter is exported, and no token or page token is in anything exported.
 /// </summary>
+[Collection(TelemetryCollection.Name)]
 public sealed class TelemetryTests : IAsyncLifetime
 {
     private OtlpReceiver _collector = null!;
