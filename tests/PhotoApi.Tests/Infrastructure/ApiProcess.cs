@@ -18,6 +18,27 @@ public static class ApiProcess
         return Process.Start(start)!;
     }
 
+    /// <summary>Polls <paramref name="path"/> until it answers 2xx; false when it has not within 30 s.</summary>
+    public static async Task<bool> AnswersAsync(Uri baseAddress, string path)
+    {
+        using var probe = new HttpClient { BaseAddress = baseAddress };
+        for (var i = 0; i < 150; i++)
+        {
+            try
+            {
+                if ((await probe.GetAsync(path)).IsSuccessStatusCode)
+                {
+                    return true;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            await Task.Delay(200);
+        }
+        return false;
+    }
+
     private static string AssemblyPath()
     {
         var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";

@@ -47,20 +47,9 @@ public sealed class RunningApi : IAsyncDisposable
             environment[key] = value;
         }
         var api = new RunningApi(ApiProcess.Start(environment), baseAddress);
-        using var probe = new HttpClient { BaseAddress = baseAddress };
-        for (var i = 0; i < 150; i++)
+        if (await ApiProcess.AnswersAsync(baseAddress, "/health/live"))
         {
-            try
-            {
-                if ((await probe.GetAsync("/health/live")).IsSuccessStatusCode)
-                {
-                    return api;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-            await Task.Delay(200);
+            return api;
         }
         await api.DisposeAsync();
         throw new InvalidOperationException("The API process did not become ready: " + string.Join('\n', api.Output));
