@@ -2,6 +2,7 @@ using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using PhotoApi.Auth;
+using PhotoApi.OpenApi;
 
 namespace PhotoApi.Admin;
 
@@ -13,7 +14,7 @@ public static class AdminApi
     public static IEndpointRouteBuilder MapAdmin(this IEndpointRouteBuilder routes)
     {
         // No RequireUser: these endpoints act for a service, not for a user, and accept tokens without one.
-        var admin = routes.MapGroup("/v1/admin").WithTags("Admin").RequireScope(Scopes.PhotosAdmin);
+        var admin = routes.MapGroup("/v1/admin").WithDescribedTag("Admin", "Service-wide totals for operators (photos.admin, app tokens welcome).").RequireScope(Scopes.PhotosAdmin);
         admin.MapGet("/usage", GetUsage)
             .WithName("GetUsage")
             .WithSummary("Totals of users, photos, albums and stored content bytes")

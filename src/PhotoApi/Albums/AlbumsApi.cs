@@ -1,7 +1,9 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using PhotoApi.Auth;
 using PhotoApi.Http;
+using PhotoApi.OpenApi;
 using PhotoApi.Photos;
 using PhotoApi.Users;
 
@@ -11,7 +13,7 @@ public static class AlbumsApi
 {
     public static IEndpointRouteBuilder MapAlbums(this IEndpointRouteBuilder routes)
     {
-        var albums = routes.MapGroup("/v1/albums").WithTags("Albums").RequireUser();
+        var albums = routes.MapGroup("/v1/albums").WithDescribedTag("Albums", "Named, ordered collections of the caller's photos.").RequireUser();
 
         var read = albums.MapGroup("").RequireScope(Scopes.PhotosRead);
         read.MapGet("", ListAlbums).WithName("ListAlbums").WithSummary("List the caller's albums, newest first");
@@ -23,6 +25,7 @@ public static class AlbumsApi
             .WithName("CreateAlbum")
             .WithSummary("Create an album")
             .Accepts<CreateAlbumRequest>("application/json")
+            .WithLocation()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         write.MapPatch("/{id}", UpdateAlbum)
@@ -45,7 +48,7 @@ public static class AlbumsApi
     }
 
     public static async Task<Results<Ok<AlbumPage>, ValidationProblem>> ListAlbums(
-        [Description(Paging.PageSizeDescription)] int? pageSize, [Description(Paging.PageTokenDescription)] string? pageToken, CurrentUser user, AlbumStore store, PageToken pageTokens, CancellationToken cancellationToken)
+        [Description(Paging.PageSizeDescription), Range(1, Paging.MaxPageSize), DefaultValue(Paging.DefaultPageSize)] int? pageSize, [Description(Paging.PageTokenDescription)] string? pageToken, CurrentUser user, AlbumStore store, PageToken pageTokens, CancellationToken cancellationToken)
     {
         var context = $"albums:{user.Id}";
         var (size, after, errors) = Paging.Read(pageSize, pageToken, context, pageTokens);
@@ -67,7 +70,7 @@ public static class AlbumsApi
     }
 
     public static async Task<Results<Ok<AlbumPhotoPage>, NotFoundProblem, ValidationProblem>> ListAlbumPhotos(
-        string id, [Description(Paging.PageSizeDescription)] int? pageSize, [Description(Paging.PageTokenDescription)] string? pageToken,
+        string id, [Description(Paging.PageSizeDescription), Range(1, Paging.MaxPageSize), DefaultValue(Paging.DefaultPageSize)] int? pageSize, [Description(Paging.PageTokenDescription)] string? pageToken,
         CurrentUser user, AlbumStore store, PageToken pageTokens, CancellationToken cancellationToken)
     {
         if (!ObjectId.TryParse(id, out var albumId))
@@ -98,8 +101,8 @@ public static class AlbumsApi
         {
             return TypedResults.Problem(problem!);
         }
-        var title = fields.Text("title", 1, PhotoInput.MaxTitle, required: true, nullable: false);
-        var description = fields.Text("description", 0, PhotoInput.MaxDescription);
+        var title = fields.Text("title", 1, AlbumInput.MaxTitle, required: true, nullable: false);
+        var description = fields.Text("description", 0, AlbumInput.MaxDescription);
         if (fields.Errors() is { } errors)
         {
             return TypedResults.ValidationProblem(errors);
@@ -120,8 +123,8 @@ public static class AlbumsApi
         {
             return TypedResults.Problem(problem!);
         }
-        var title = fields.Text("title", 1, PhotoInput.MaxTitle, nullable: false);
-        var description = fields.Text("description", 0, PhotoInput.MaxDescription);
+        var title = fields.Text("title", 1, AlbumInput.MaxTitle, nullable: false);
+        var description = fields.Text("description", 0, AlbumInput.MaxDescription);
         if (fields.Errors() is { } errors)
         {
             return TypedResults.ValidationProblem(errors);

@@ -1,5 +1,7 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
+using PhotoApi.OpenApi;
 
 namespace PhotoApi.Photos;
 
@@ -21,10 +23,16 @@ public sealed record PhotoPage(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? NextPageToken);
 
 /// <summary>POST /v1/photos body (documentation shape; the body is read by <see cref="PhotoInput"/>).</summary>
-public sealed record CreatePhotoRequest(string Title, string? Description, DateTimeOffset? TakenAt);
+public sealed record CreatePhotoRequest(
+    [property: Required, StringLength(PhotoInput.MaxTitle, MinimumLength = 1)] string Title,
+    [property: StringLength(PhotoInput.MaxDescription)] string? Description,
+    DateTimeOffset? TakenAt);
 
-/// <summary>PATCH /v1/photos/{id} body: every field optional; <c>null</c> clears description or takenAt.</summary>
-public sealed record UpdatePhotoRequest(string? Title, string? Description, DateTimeOffset? TakenAt);
+/// <summary>PATCH /v1/photos/{id} body: every field optional; <c>null</c> clears description or takenAt; title cannot be null.</summary>
+public sealed record UpdatePhotoRequest(
+    [property: NullRefused, StringLength(PhotoInput.MaxTitle, MinimumLength = 1)] string? Title,
+    [property: StringLength(PhotoInput.MaxDescription)] string? Description,
+    DateTimeOffset? TakenAt);
 
 /// <summary>A photo row as stored.</summary>
 public sealed record PhotoRow(

@@ -1,8 +1,10 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using PhotoApi.Auth;
 using PhotoApi.Http;
+using PhotoApi.OpenApi;
 using PhotoApi.Users;
 
 namespace PhotoApi.Photos;
@@ -11,7 +13,7 @@ public static class PhotosApi
 {
     public static IEndpointRouteBuilder MapPhotos(this IEndpointRouteBuilder routes)
     {
-        var photos = routes.MapGroup("/v1/photos").WithTags("Photos").RequireUser();
+        var photos = routes.MapGroup("/v1/photos").WithDescribedTag("Photos", "The caller's photos: title, description, when taken, and what was uploaded.").RequireUser();
 
         var read = photos.MapGroup("").RequireScope(Scopes.PhotosRead);
         read.MapGet("", ListPhotos)
@@ -21,13 +23,16 @@ public static class PhotosApi
         read.MapGet("/{id}", GetPhoto)
             .WithName("GetPhoto")
             .WithSummary("Get one of the caller's photos")
-            .WithDescription("The ETag header is the photo's version; send it back in If-Match to change or delete the photo only if nobody else did meanwhile.");
+            .WithDescription("The ETag header is the photo's version; send it back in If-Match to change or delete the photo only if nobody else did meanwhile.")
+            .WithETag(StatusCodes.Status200OK);
 
         var write = photos.MapGroup("").RequireScope(Scopes.PhotosWrite);
         write.MapPost("", CreatePhoto)
             .WithName("CreatePhoto")
             .WithSummary("Create a photo")
             .Accepts<CreatePhotoRequest>("application/json")
+            .WithLocation()
+            .WithETag(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         write.MapPatch("/{id}", UpdatePhoto)
@@ -35,19 +40,22 @@ public static class PhotosApi
             .WithSummary("Change a photo's title, description or takenAt")
             .WithDescription("Only the fields sent change; null clears description or takenAt (JSON merge patch, RFC 7396).")
             .Accepts<UpdatePhotoRequest>("application/json", "application/merge-patch+json")
+            .WithIfMatch()
+            .WithETag(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         write.MapDelete("/{id}", DeletePhoto)
             .WithName("DeletePhoto")
             .WithSummary("Delete a photo, its content and its album memberships")
+            .WithIfMatch()
             .ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .RequireRecentSignIn();
         return routes;
     }
 
     public static async Task<Results<Ok<PhotoPage>, ValidationProblem>> ListPhotos(
-        [Description(Paging.PageSizeDescription)] int? pageSize,
+        [Description(Paging.PageSizeDescription), Range(1, Paging.MaxPageSize), DefaultValue(Paging.DefaultPageSize)] int? pageSize,
         [Description(Paging.PageTokenDescription)] string? pageToken,
         CurrentUser user, PhotoStore store, PageToken pageTokens, CancellationToken cancellationToken)
     {

@@ -7,13 +7,11 @@ namespace PhotoApi.Tests.Platform;
 [Collection(ApiCollection.Name)]
 public sealed class OpenApiDocumentTests(ApiFixture fixture)
 {
-    private static readonly string RepositoryRoot = FindRoot();
-
     [Fact]
     public async Task ServedDocument_EqualsTheCommittedOpenApiYaml()
     {
         var served = await fixture.Api.Anonymous().GetStringAsync("/swagger/v1/swagger.yaml");
-        var committed = await File.ReadAllTextAsync(Path.Combine(RepositoryRoot, "openapi.yaml"));
+        var committed = await File.ReadAllTextAsync(RepositoryRoot.File("openapi.yaml"));
 
         Assert.True(Normalize(served) == Normalize(committed),
             "openapi.yaml differs from the document the app serves; run scripts/openapi.sh and commit the result.");
@@ -67,14 +65,4 @@ public sealed class OpenApiDocumentTests(ApiFixture fixture)
     }
 
     private static string Normalize(string text) => text.Replace("\r\n", "\n", StringComparison.Ordinal).Trim();
-
-    private static string FindRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "PhotoApi.sln")))
-        {
-            directory = directory.Parent;
-        }
-        return directory?.FullName ?? throw new InvalidOperationException("PhotoApi.sln not found above the test binaries.");
-    }
 }
