@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using PhotoApi.OpenApi;
 using PhotoApi.Photos;
@@ -14,15 +15,6 @@ public sealed record AlbumResponse(
     Guid? CoverPhotoId,
     DateTime CreatedAt,
     DateTime UpdatedAt);
-
-public sealed record AlbumPage(
-    IReadOnlyList<AlbumResponse> Items,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? NextPageToken);
-
-/// <summary>The photos of an album in the order they were added.</summary>
-public sealed record AlbumPhotoPage(
-    IReadOnlyList<PhotoResponse> Items,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? NextPageToken);
 
 /// <summary>The limits of album bodies (read in <see cref="AlbumsApi"/>).</summary>
 public static class AlbumInput
@@ -49,3 +41,9 @@ public sealed record AlbumRow(Guid Id, string Title, string? Description, DateTi
 public sealed record NewAlbum(string Title, string? Description);
 
 public sealed record AlbumChanges(Http.Field<string?> Title, Http.Field<string?> Description);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(AlbumResponse))]
+[JsonSerializable(typeof(Http.Page<AlbumResponse>))]
+[JsonSerializable(typeof(Http.Page<PhotoResponse>))]
+internal sealed partial class AlbumsJsonContext : JsonSerializerContext;

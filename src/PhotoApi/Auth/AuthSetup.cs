@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using PhotoApi.Http;
 
 namespace PhotoApi.Auth;
 
@@ -20,6 +21,7 @@ public static class AuthSetup
         services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidation>();
         services.AddSingleton<IValidateOptions<AuthOptions>, ResourceUriValidation>();
         services.TryAddSingleton(TimeProvider.System);
+        services.AddJsonTypes(AuthJsonContext.Default);
 
         services.AddHttpClient(IssuerKeySource.HttpClientName, (provider, client) =>
             client.Timeout = provider.GetRequiredService<IOptions<AuthOptions>>().Value.MetadataTimeout);

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -105,3 +106,7 @@ public sealed class ResourceUriValidation(IHostEnvironment environment) : IValid
         return ValidateOptionsResult.Success;
     }
 }
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(ProtectedResourceDocument))]
+internal sealed partial class AuthJsonContext : JsonSerializerContext;

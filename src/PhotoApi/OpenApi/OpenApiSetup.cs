@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.OpenApi;
 using PhotoApi.Auth;
+using PhotoApi.Http;
 using Swashbuckle.AspNetCore.SwaggerGen;
 
 namespace PhotoApi.OpenApi;
@@ -57,6 +58,11 @@ public static class OpenApiSetup
             options.DocumentFilter<TagDescriptionsDocumentFilter>();
             options.SchemaFilter<DisallowNullSchemaFilter>();
             options.SupportNonNullableReferenceTypes();
+            // Page<PhotoResponse> is "PhotoPage" in the document, as a client generator would name it by hand.
+            var defaultIds = options.SchemaGeneratorOptions.SchemaIdSelector;
+            options.CustomSchemaIds(type => type.IsConstructedGenericType && type.GetGenericTypeDefinition() == typeof(Page<>)
+                ? type.GetGenericArguments()[0].Name.Replace("Response", "", StringComparison.Ordinal) + "Page"
+                : defaultIds(type));
         });
         return builder;
     }

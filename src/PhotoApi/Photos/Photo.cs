@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using PhotoApi.OpenApi;
 
@@ -16,11 +17,6 @@ public sealed record PhotoResponse(
     [property: Description("Media type of the uploaded image; null until content is uploaded.")] string? ContentType,
     [property: Description("Size of the uploaded image in bytes; null until content is uploaded.")] long? SizeBytes,
     [property: Description("Lowercase hex SHA-256 of the uploaded image; null until content is uploaded.")] string? Sha256);
-
-/// <summary>One page of photos, newest first; <c>nextPageToken</c> is absent on the last page.</summary>
-public sealed record PhotoPage(
-    IReadOnlyList<PhotoResponse> Items,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? NextPageToken);
 
 /// <summary>POST /v1/photos body (documentation shape; the body is read by <see cref="PhotoInput"/>).</summary>
 public sealed record CreatePhotoRequest(
@@ -58,3 +54,8 @@ public sealed record NewPhoto(string Title, string? Description, DateTime? Taken
 
 /// <summary>The validated content of a PATCH: only fields that are set change.</summary>
 public sealed record PhotoChanges(Http.Field<string?> Title, Http.Field<string?> Description, Http.Field<DateTime?> TakenAt);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(PhotoResponse))]
+[JsonSerializable(typeof(Http.Page<PhotoResponse>))]
+internal sealed partial class PhotosJsonContext : JsonSerializerContext;

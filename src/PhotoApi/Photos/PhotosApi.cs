@@ -54,23 +54,15 @@ public static class PhotosApi
         return routes;
     }
 
-    public static async Task<Results<Ok<PhotoPage>, ValidationProblem>> ListPhotos(
+    public static async Task<Results<Ok<Page<PhotoResponse>>, ValidationProblem>> ListPhotos(
         [Description(Paging.PageSizeDescription), Range(1, Paging.MaxPageSize), DefaultValue(Paging.DefaultPageSize)] int? pageSize,
         [Description(Paging.PageTokenDescription)] string? pageToken,
         CurrentUser user, PhotoStore store, PageToken pageTokens, CancellationToken cancellationToken)
     {
-        var context = $"photos:{user.Id}";
-        var (size, after, errors) = Paging.Read(pageSize, pageToken, context, pageTokens);
-        if (errors is not null)
-        {
-            return TypedResults.ValidationProblem(errors);
-        }
-
-        // One row more than asked tells whether another page exists without a count query.
-        var rows = await store.ListAsync(user.Id, after, size + 1, cancellationToken);
-        var page = rows.Take(size).Select(r => r.ToResponse()).ToList();
-        var next = rows.Count > size ? pageTokens.Encode(context, new PageCursor(page[^1].CreatedAt, page[^1].Id)) : null;
-        return TypedResults.Ok(new PhotoPage(page, next));
+        var (page, invalid) = await Paging.ReadAsync(pageSize, pageToken, $"photos:{user.Id}", pageTokens,
+            async (after, limit) => await store.ListAsync(user.Id, after, limit, cancellationToken),
+            row => new PageCursor(row.CreatedAt, row.Id), row => row.ToResponse());
+        return invalid is null ? TypedResults.Ok(page!) : invalid;
     }
 
     public static async Task<Results<Ok<PhotoResponse>, NotFoundProblem>> GetPhoto(
@@ -155,7 +147,7 @@ public static class PhotosApi
             .Bind(builder.Configuration.GetSection(PhotosOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddSingleton<PhotoStore>();
+        builder.Services.AddSingleton<PhotoStore>().AddJsonTypes(PhotosJsonContext.Default);
         builder.Services.AddSingleton<Content.IPhotoContentStore, Content.PostgresPhotoContentStore>();
         return builder;
     }
