@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using PhotoApi.Configuration;
 using PhotoApi.Http;
 
 namespace PhotoApi.Auth;
@@ -14,8 +15,7 @@ public static class AuthSetup
     public static IHostApplicationBuilder AddPhotoApiAuth(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<AuthOptions>()
-            .Bind(builder.Configuration.GetSection(AuthOptions.Section))
+        builder.AddSettings<AuthOptions>(AuthOptions.Section)
             .Configure<IConfiguration>(ReadListsWrittenAsStrings)
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidation>();

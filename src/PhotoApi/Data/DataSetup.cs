@@ -1,6 +1,7 @@
 using Dapper;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using PhotoApi.Configuration;
 
 namespace PhotoApi.Data;
 
@@ -12,8 +13,7 @@ public static class DataSetup
         // Rows map snake_case columns onto PascalCase record members.
         DefaultTypeMap.MatchNamesWithUnderscores = true;
 
-        builder.Services.AddOptions<DatabaseOptions>()
-            .Bind(builder.Configuration.GetSection(DatabaseOptions.Section))
+        builder.AddSettings<DatabaseOptions>(DatabaseOptions.Section)
             .Configure<IConfiguration>((options, configuration) =>
                 options.ConnectionString = configuration.GetConnectionString("Photos") ?? options.ConnectionString)
             .ValidateDataAnnotations()

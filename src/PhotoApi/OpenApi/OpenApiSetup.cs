@@ -1,11 +1,22 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 using PhotoApi.Auth;
+using PhotoApi.Configuration;
 using PhotoApi.Http;
 using Swashbuckle.AspNetCore.SwaggerGen;
 
 namespace PhotoApi.OpenApi;
+
+/// <summary>The <c>OpenApi__*</c> settings.</summary>
+public sealed class OpenApiOptions
+{
+    public const string Section = "OpenApi";
+
+    /// <summary>The client id Swagger UI signs in with at the issuer (authorization code + PKCE).</summary>
+    public string SwaggerClientId { get; set; } = "swagger";
+}
 
 /// <summary>The OpenAPI document (Swashbuckle) and Swagger UI at /swagger. openapi.yaml at the repository root is this document.</summary>
 public static class OpenApiSetup
@@ -22,6 +33,9 @@ public static class OpenApiSetup
 
     public static IHostApplicationBuilder AddPhotoApiOpenApi(this IHostApplicationBuilder builder)
     {
+        builder.AddSettings<OpenApiOptions>(OpenApiOptions.Section)
+            .Validate(o => !string.IsNullOrWhiteSpace(o.SwaggerClientId), "OpenApi__SwaggerClientId must not be empty.")
+            .ValidateOnStart();
         builder.Services.AddEndpointsApiExplorer();
         builder.Services.AddSwaggerGen(options =>
         {
@@ -69,7 +83,7 @@ public static class OpenApiSetup
 
     public static WebApplication UsePhotoApiOpenApi(this WebApplication app)
     {
-        var clientId = app.Configuration["OpenApi:SwaggerClientId"] ?? "swagger";
+        var clientId = app.Services.GetRequiredService<IOptions<OpenApiOptions>>().Value.SwaggerClientId;
         // Before authentication: the document and the UI are public. In a branch, so API requests pay one path check
         // instead of Swashbuckle's template and regex matching (measured in docs/performance.md).
         app.UseWhen(context => context.Request.Path.StartsWithSegments("/swagger"), swagger => swagger.UseSwagger(options => options.OpenApiVersion = DocumentVersion).UseSwaggerUI(options =>

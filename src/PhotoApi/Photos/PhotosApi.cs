@@ -1,8 +1,9 @@
-using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
+using System.ComponentModel;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using PhotoApi.Auth;
+using PhotoApi.Configuration;
 using PhotoApi.Http;
 using PhotoApi.OpenApi;
 using PhotoApi.Users;
@@ -143,8 +144,7 @@ public static class PhotosApi
 
     public static IHostApplicationBuilder AddPhotos(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<PhotosOptions>()
-            .Bind(builder.Configuration.GetSection(PhotosOptions.Section))
+        builder.AddSettings<PhotosOptions>(PhotosOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<PhotoStore>().AddJsonTypes(PhotosJsonContext.Default);
