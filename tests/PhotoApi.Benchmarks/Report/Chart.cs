@@ -1,5 +1,5 @@
-using ScottPlot;
 using PhotoApi.Benchmarks.Http;
+using ScottPlot;
 
 namespace PhotoApi.Benchmarks.Report;
 

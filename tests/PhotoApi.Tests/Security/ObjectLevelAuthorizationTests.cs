@@ -1,8 +1,8 @@
 using System.Text.Json;
-using PhotoApi.Auth;
-using PhotoApi.Tests.Infrastructure;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using PhotoApi.Auth;
+using PhotoApi.Tests.Infrastructure;
 
 namespace PhotoApi.Tests.Security;
 
