@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.IdentityModel.Tokens;
+using PhotoApi.Benchmarks.Infrastructure;
 using PhotoApi.Benchmarks.Micro;
 
 namespace PhotoApi.Benchmarks.Http;
@@ -22,12 +23,13 @@ public static class DpopScenario
     private sealed record ProofClient(int Index, string Token, Dictionary<string, object> Jwk, ECDsaSecurityKey Key);
 
     public static async Task<IReadOnlyList<ScenarioResult>> RunAsync(
-        SuiteOptions options, Wrk wrk, HostProcess host, HttpClient client, IReadOnlyList<(string Subject, Guid Photo)> items, List<string> failures)
+        SuiteOptions options, Wrk wrk, HostProcess host, LoopbackIssuer issuer, IReadOnlyList<(string Subject, Guid Photo)> items, List<string> failures)
     {
+        using var client = new HttpClient { BaseAddress = new Uri(host.BaseUrl), Timeout = TimeSpan.FromSeconds(60) };
         var clients = new Dictionary<string, ProofClient>(StringComparer.Ordinal);
         foreach (var subject in items.Select(i => i.Subject).Distinct())
         {
-            clients[subject] = await NewClientAsync(client, host.BaseUrl, subject, clients.Count + 1);
+            clients[subject] = await NewClientAsync(client, issuer, host.BaseUrl, subject, clients.Count + 1);
         }
         var tokensFile = Path.Combine(options.RepoRoot, ".data", "bench-dpop-tokens.txt");
         await File.WriteAllLinesAsync(tokensFile, clients.Values.OrderBy(c => c.Index).Select(c => c.Token));
@@ -91,7 +93,7 @@ public static class DpopScenario
         ];
     }
 
-    private static async Task<ProofClient> NewClientAsync(HttpClient client, string baseUrl, string subject, int index)
+    private static async Task<ProofClient> NewClientAsync(HttpClient client, LoopbackIssuer issuer, string baseUrl, string subject, int index)
     {
         var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var point = ecdsa.ExportParameters(false).Q;
@@ -103,7 +105,9 @@ public static class DpopScenario
             ["y"] = Base64UrlEncoder.Encode(point.Y!),
         };
         var jkt = Base64UrlEncoder.Encode(new JsonWebKey(JsonSerializer.Serialize(jwk)).ComputeJwkThumbprint());
-        var token = await client.GetStringAsync($"/bench/token?sub={subject}&scope={Uri.EscapeDataString("photos.read photos.write")}&jkt={jkt}");
+        // A token bound to the key (RFC 9449 §6.1).
+        var token = issuer.Mint(subject, "photos.read photos.write",
+            claims: new Dictionary<string, object> { ["cnf"] = new Dictionary<string, object> { ["jkt"] = jkt } });
         var proofClient = new ProofClient(index, token, jwk, new ECDsaSecurityKey(ecdsa));
 
         // The first request with a token validates it fully; the scenario measures what follows (as A does).
