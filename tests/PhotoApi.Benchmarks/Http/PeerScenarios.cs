@@ -40,7 +40,9 @@ public static class PeerScenarios
         var mixItems = await WriteItemsAsync(work, "users100", data.Items.Select(i => (data.Tokens[i.Subject], i.Photo)));
 
         Console.WriteLine("== Peers: the shipped PhotoApi, stock .NET, Node (same issuer, same database) ==");
-        await using var photoApi = await StartShippedAsync("photoapi", apps, options.Port + 2, issuer, connectionString, logs, []);
+        // --dpop-replay-cache PostgreSql: scenario F with the shared replay cache instead of the in-process one.
+        await using var photoApi = await StartShippedAsync("photoapi", apps, options.Port + 2, issuer, connectionString, logs,
+            options.DpopReplayCache.Equals("InProcess", StringComparison.OrdinalIgnoreCase) ? [] : new() { ["Auth__Dpop__ReplayCache"] = options.DpopReplayCache });
         await using var stock = await StartStockAsync(apps, options.Port + 3, issuer, connectionString, logs);
         await using var node = await StartNodeAsync(options.RepoRoot, options.Port + 4, issuer, connectionString, logs);
 
