@@ -331,6 +331,10 @@ public static class PeerScenarios
                 notes.Add($"second {(at - from).TotalSeconds:0}: PostgreSQL {line[(line.IndexOf("checkpoint", StringComparison.Ordinal))..]}");
             }
         }
+        if (notes.Count == 0)
+        {
+            notes.Add("PostgreSQL logged no checkpoint during these seconds (log_checkpoints is on).");
+        }
         return notes;
     }
 
