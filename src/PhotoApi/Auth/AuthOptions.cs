@@ -177,7 +177,7 @@ public sealed class DpopOptions
     /// <summary>Where used proof <c>jti</c>s are kept: <c>InProcess</c> (one instance) or <c>PostgreSql</c> (shared by every instance on the database).</summary>
     public DpopReplayCacheKind ReplayCache { get; set; } = DpopReplayCacheKind.InProcess;
 
-    /// <summary>Most proof <c>jti</c>s remembered at once (in-process cache); when full of unexpired ones, new proofs get 503.</summary>
+    /// <summary>Most proof <c>jti</c>s remembered at once (in-process cache); when live ones fill it, the oldest are forgotten and proofs that old are refused as stale.</summary>
     public int ReplayCacheMaxEntries { get; set; } = 200_000;
 }
 

@@ -148,6 +148,8 @@ public sealed class DpopProofValidator
         {
             ReplayCheck.New => new(null, renew),
             ReplayCheck.Replayed => new(TokenRejection.DpopReplayed),
+            // Older than the in-process cache can still vouch for under load: §11.1 leaves the accepted age to the server.
+            ReplayCheck.TooOld => new(TokenRejection.DpopStale),
             _ => new(TokenRejection.DpopReplayCacheFull),
         };
     }

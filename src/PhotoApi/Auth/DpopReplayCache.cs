@@ -8,12 +8,16 @@ using Npgsql;
 
 namespace PhotoApi.Auth;
 
-/// <summary>What a proof's <c>jti</c> was (RFC 9449 §11.1): new, seen before within its lifetime, or not storable right now.</summary>
+/// <summary>
+/// What a proof's <c>jti</c> was (RFC 9449 §11.1): new, seen before within its lifetime, not storable right now, or older than
+/// what the cache can still vouch for (it forgot proofs of that age to make room: the proof must be made again).
+/// </summary>
 public enum ReplayCheck
 {
     New,
     Replayed,
     Full,
+    TooOld,
 }
 
 /// <summary>
@@ -27,76 +31,139 @@ public interface IDpopReplayCache
 }
 
 /// <summary>
-/// The default, for one instance: SHA-256 of (key thumbprint, jti) as a struct key, bounded to
-/// <see cref="DpopOptions.ReplayCacheMaxEntries"/>. When full it drops expired entries; if none have expired it refuses
-/// (fail closed: forgetting a live jti would let its proof be replayed).
+/// The default, for one instance: SHA-256 of (key thumbprint, jti) as a struct key, at most
+/// <see cref="DpopOptions.ReplayCacheMaxEntries"/> entries. Nearing the bound, it drops expired entries; when live ones still
+/// fill it, it forgets the oldest of them and from then on refuses every proof whose window ends no later than the newest
+/// one it forgot (<see cref="ReplayCheck.TooOld"/>): under load the accepted proof age narrows from the shipped minute
+/// (RFC 9449 §11.1 leaves the window to the server) instead of every new proof being refused, and a forgotten proof can
+/// never be replayed. A proof made just now is refused only if the bound holds less than a few seconds of proofs.
 /// </summary>
 public sealed class InProcessDpopReplayCache : IDpopReplayCache
 {
     private readonly ConcurrentDictionary<ProofId, long> _expiries = new();
     private readonly int _maxEntries;
+    private readonly int _trimAt;
+    private readonly int _trimTo;
     private readonly TimeProvider _time;
     private readonly Lock _trimGate = new();
     private int _count;
+    private long _forgottenThrough = long.MinValue;
 
     public InProcessDpopReplayCache(IOptions<AuthOptions> options, TimeProvider time)
     {
         _maxEntries = options.Value.Dpop.ReplayCacheMaxEntries;
+        // Trimming starts below the bound, so the requests that arrive while one thread trims still find room.
+        _trimAt = _maxEntries - Math.Max(1, _maxEntries / 16);
+        _trimTo = _maxEntries - Math.Max(1, _maxEntries / 4);
         _time = time;
     }
 
     public int Count => Volatile.Read(ref _count);
 
+    /// <summary>Proofs whose window ends at or before this instant were forgotten to make room (none: <see cref="DateTimeOffset.MinValue"/>).</summary>
+    public DateTimeOffset ForgottenThrough => Volatile.Read(ref _forgottenThrough) is var ticks && ticks == long.MinValue
+        ? DateTimeOffset.MinValue
+        : new DateTimeOffset(ticks, TimeSpan.Zero);
+
     public ValueTask<ReplayCheck> TryUseAsync(string thumbprint, string jti, DateTimeOffset expiresUtc)
     {
         var id = ProofId.Of(thumbprint, jti);
         var now = _time.GetUtcNow().UtcTicks;
+        var forgotten = Volatile.Read(ref _forgottenThrough);
+        // Checked first: this proof may be one that was forgotten, so its absence from the cache proves nothing.
+        if (expiresUtc.UtcTicks <= forgotten)
+        {
+            return new(ReplayCheck.TooOld);
+        }
         if (_expiries.TryGetValue(id, out var expiry))
         {
-            if (expiry > now)
+            if (expiry > now && expiry > forgotten)
             {
                 return new(ReplayCheck.Replayed);
             }
-            // Expired: a proof with this jti could not be accepted any more on its iat, so it is reusable.
+            // Expired or forgotten: a proof with this jti and that window is refused on its iat anyway, so the jti is reusable.
             if (_expiries.TryUpdate(id, expiresUtc.UtcTicks, expiry))
             {
-                return new(ReplayCheck.New);
+                return new(ForgottenMeanwhile(expiresUtc) ? ReplayCheck.TooOld : ReplayCheck.New);
             }
             return new(ReplayCheck.Replayed);
         }
-        if (Volatile.Read(ref _count) >= _maxEntries && !Trim(now))
+        if (Volatile.Read(ref _count) >= _trimAt)
         {
-            return new(ReplayCheck.Full);
+            Trim(now);
+            // The bound itself is only reached when trimming falls behind the arrivals.
+            if (Volatile.Read(ref _count) >= _maxEntries)
+            {
+                return new(ReplayCheck.Full);
+            }
+            if (expiresUtc.UtcTicks <= Volatile.Read(ref _forgottenThrough))
+            {
+                return new(ReplayCheck.TooOld);
+            }
         }
         if (!_expiries.TryAdd(id, expiresUtc.UtcTicks))
         {
             return new(ReplayCheck.Replayed);
         }
         Interlocked.Increment(ref _count);
-        return new(ReplayCheck.New);
+        return new(ForgottenMeanwhile(expiresUtc) ? ReplayCheck.TooOld : ReplayCheck.New);
     }
 
-    // Drops expired entries; true when there is room afterwards. One trimmer at a time; the others see "full" meanwhile.
-    private bool Trim(long now)
+    // A trimmer raises the mark before it removes entries: if this proof's own entry was removed between our lookup and our
+    // write, the mark covers it now, and the proof (perhaps a replay of the removed one) is refused.
+    private bool ForgottenMeanwhile(DateTimeOffset expiresUtc) => expiresUtc.UtcTicks <= Volatile.Read(ref _forgottenThrough);
+
+    // Drops expired entries, then (if live ones still fill the cache) forgets the oldest whole seconds of windows down to
+    // _trimTo, raising _forgottenThrough before removing them. One trimmer at a time; the others carry on meanwhile.
+    private void Trim(long now)
     {
         if (!_trimGate.TryEnter())
         {
-            return false;
+            return;
         }
         try
         {
-            foreach (var (id, expiry) in _expiries)
+            var forgotten = Volatile.Read(ref _forgottenThrough);
+            RemoveThrough(Math.Max(now, forgotten));
+            var excess = Volatile.Read(ref _count) - _trimTo;
+            if (excess <= 0)
             {
-                if (expiry <= now && _expiries.TryRemove(new KeyValuePair<ProofId, long>(id, expiry)))
+                return;
+            }
+            var perSecond = new SortedDictionary<long, int>();
+            foreach (var (_, expiry) in _expiries)
+            {
+                var second = expiry / TimeSpan.TicksPerSecond;
+                perSecond[second] = perSecond.GetValueOrDefault(second) + 1;
+            }
+            var through = forgotten;
+            var dropped = 0;
+            foreach (var (second, entries) in perSecond)
+            {
+                through = ((second + 1) * TimeSpan.TicksPerSecond) - 1;
+                dropped += entries;
+                if (dropped >= excess)
                 {
-                    Interlocked.Decrement(ref _count);
+                    break;
                 }
             }
-            return Volatile.Read(ref _count) < _maxEntries;
+            Volatile.Write(ref _forgottenThrough, Math.Max(forgotten, through));
+            RemoveThrough(Volatile.Read(ref _forgottenThrough));
         }
         finally
         {
             _trimGate.Exit();
+        }
+    }
+
+    private void RemoveThrough(long ticks)
+    {
+        foreach (var (id, expiry) in _expiries)
+        {
+            if (expiry <= ticks && _expiries.TryRemove(new KeyValuePair<ProofId, long>(id, expiry)))
+            {
+                Interlocked.Decrement(ref _count);
+            }
         }
     }
 

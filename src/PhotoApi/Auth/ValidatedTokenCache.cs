@@ -28,7 +28,10 @@ public sealed record ValidatedToken(AccessTokenIdentity Identity, JsonWebToken T
 /// <summary>
 /// Validated tokens by SHA-256 of the whole token, so a token presented again costs a hash and a lookup instead of a
 /// signature check. Entries live at most <see cref="TokenCacheOptions.MaxLifetime"/> and never past the token's <c>exp</c>, are
-/// served only while the exact key material that verified them (RFC 7638 thumbprint) is published, and are bounded in count and bytes. Only successes are stored. Hand-written over a ConcurrentDictionary with a struct key
+/// served only while the exact key material that verified them (RFC 7638 thumbprint) is published, and are bounded in count and bytes. Only successes are stored.
+/// A full cache admits a new token only once expired entries make room: a working set larger than the bound then keeps a
+/// hit rate of bound / working set, where evicting on every miss kept almost none and churned the heap (docs/performance.md,
+/// 20,000 users). Hand-written over a ConcurrentDictionary with a struct key
 /// because MemoryCache would box the key (or need a hex string) on every request, and this is the hottest path of the API.
 /// </summary>
 public sealed class ValidatedTokenCache
@@ -41,6 +44,7 @@ public sealed class ValidatedTokenCache
     private readonly Lock _trimGate = new();
     private int _count;
     private long _bytes;
+    private long _earliestExpiryTicks;
 
     public ValidatedTokenCache(IOptions<AuthOptions> options, TimeProvider time)
     {
@@ -81,14 +85,25 @@ public sealed class ValidatedTokenCache
         {
             return;
         }
+        if ((Volatile.Read(ref _count) >= _options.MaxEntries || Interlocked.Read(ref _bytes) + validated.ApproximateBytes > _options.MaxBytes)
+            && !RemoveExpired(now))
+        {
+            return;
+        }
+        var hash = TokenHash.Of(token);
         var entry = new Entry(validated, expires);
-        if (_entries.TryAdd(TokenHash.Of(token), entry))
+        if (_entries.TryAdd(hash, entry))
         {
             var count = Interlocked.Increment(ref _count);
             var bytes = Interlocked.Add(ref _bytes, validated.ApproximateBytes);
+            // Several misses may pass the check at once: whoever goes over the bound takes its own entry out again.
             if (count > _options.MaxEntries || bytes > _options.MaxBytes)
             {
-                Trim();
+                Remove(hash, entry);
+            }
+            else
+            {
+                LowerEarliestExpiry(expires.Ticks);
             }
         }
     }
@@ -104,37 +119,48 @@ public sealed class ValidatedTokenCache
 
     private sealed record Entry(ValidatedToken Token, DateTime ExpiresUtc);
 
-    // Drops expired entries, then arbitrary ones until a quarter of the budget is free; one trimmer at a time.
-    private void Trim()
+    // Drops expired entries, scanning only once the earliest expiry has passed; true when there is room afterwards. One
+    // remover at a time; the others are not admitted meanwhile.
+    private bool RemoveExpired(DateTime now)
     {
-        if (!_trimGate.TryEnter())
+        if (now.Ticks < Interlocked.Read(ref _earliestExpiryTicks) || !_trimGate.TryEnter())
         {
-            return;
+            return false;
         }
         try
         {
-            var now = _time.GetUtcNow().UtcDateTime;
+            var earliest = long.MaxValue;
             foreach (var (hash, entry) in _entries)
             {
                 if (entry.ExpiresUtc <= now)
                 {
                     Remove(hash, entry);
                 }
-            }
-            var targetCount = _options.MaxEntries * 3 / 4;
-            var targetBytes = _options.MaxBytes * 3 / 4;
-            foreach (var (hash, entry) in _entries)
-            {
-                if (Volatile.Read(ref _count) <= targetCount && Interlocked.Read(ref _bytes) <= targetBytes)
+                else
                 {
-                    break;
+                    earliest = Math.Min(earliest, entry.ExpiresUtc.Ticks);
                 }
-                Remove(hash, entry);
             }
+            Interlocked.Exchange(ref _earliestExpiryTicks, earliest);
+            return Volatile.Read(ref _count) < _options.MaxEntries && Interlocked.Read(ref _bytes) < _options.MaxBytes;
         }
         finally
         {
             _trimGate.Exit();
+        }
+    }
+
+    private void LowerEarliestExpiry(long ticks)
+    {
+        var current = Interlocked.Read(ref _earliestExpiryTicks);
+        while (ticks < current)
+        {
+            var seen = Interlocked.CompareExchange(ref _earliestExpiryTicks, ticks, current);
+            if (seen == current)
+            {
+                return;
+            }
+            current = seen;
         }
     }
 

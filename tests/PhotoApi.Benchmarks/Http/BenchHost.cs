@@ -8,16 +8,16 @@ using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Options;
 using PhotoApi.Auth;
-using PhotoApi.Benchmarks.Infrastructure;
 using PhotoApi.Photos;
 using PhotoApi.Users;
 
 namespace PhotoApi.Benchmarks.Http;
 
 /// <summary>
-/// The benchmark host: its own process running the real API (Program, on Kestrel, trusting a loopback issuer through
-/// discovery + JWKS) plus, only here, the anonymous baseline endpoint and a token minter. It prints READY and the API's
-/// URL, and stops when its standard input closes.
+/// The benchmark host for scenarios A–E: its own process running the real API (Program, on Kestrel, with the shipped
+/// appsettings.json and the Production environment, trusting the suite's loopback issuer through discovery + JWKS) plus,
+/// only here, the anonymous baseline endpoint of scenario B. It prints READY and the API's URL, and stops when its
+/// standard input closes. The peer comparisons run the published PhotoApi itself (PeerScenarios).
 /// </summary>
 public static class BenchHost
 {
@@ -25,15 +25,12 @@ public static class BenchHost
 
     public static async Task<int> RunAsync(IReadOnlyDictionary<string, string> options)
     {
-        await using var issuer = await LoopbackIssuer.StartAsync(int.Parse(options["issuer-port"], System.Globalization.CultureInfo.InvariantCulture));
         var settings = new Dictionary<string, string?>
         {
-            ["Auth:Authority"] = issuer.Authority,
+            ["Auth:Authority"] = options["issuer"],
             ["Auth:RequireHttpsMetadata"] = "false",
             ["ConnectionStrings:Photos"] = options["connection"],
             ["Paging:TokenKey"] = options["paging-key"],
-            // Two log lines per request at Information would measure the console, not the API.
-            ["Logging:LogLevel:Default"] = "Warning",
             // The per-caller limiter stays in the pipeline (its cost is measured) but must not throttle the load generator.
             ["RateLimits:PermitsPerWindow"] = "1000000000",
             ["RateLimits:AnonymousPermitsPerWindow"] = "1000000000",
@@ -46,9 +43,14 @@ public static class BenchHost
             // InProcess (the default) or PostgreSql: scenario F is run with each (scripts/bench.sh --dpop-replay-cache PostgreSql).
             ["Auth:Dpop:ReplayCache"] = options.GetValueOrDefault("dpop-replay-cache") ?? "InProcess",
         };
-        // No appsettings files to find: the host's own folder is the content root (WebApplicationFactory would guess a source folder).
+        // The host's own folder is the content root (WebApplicationFactory would guess a source folder): it holds the API's
+        // appsettings.json, copied from src/PhotoApi by the build, so the log levels are the shipped ones.
         Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_PHOTOAPI", AppContext.BaseDirectory);
-        await using var api = new BenchApiFactory(settings, issuer, int.Parse(options["port"], System.Globalization.CultureInfo.InvariantCulture));
+        if (!File.Exists(Path.Combine(AppContext.BaseDirectory, "appsettings.json")))
+        {
+            throw new BenchmarkFailedException("The benchmark host has no appsettings.json beside it: the shipped log levels would be missing.");
+        }
+        await using var api = new BenchApiFactory(settings, int.Parse(options["port"], System.Globalization.CultureInfo.InvariantCulture));
         api.StartServer();
         var address = api.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         Console.WriteLine($"{ReadyLine} {address} pid={Environment.ProcessId}");
@@ -63,12 +65,10 @@ public static class BenchHost
     private sealed class BenchApiFactory : WebApplicationFactory<Program>
     {
         private readonly Dictionary<string, string?> _settings;
-        private readonly LoopbackIssuer _issuer;
 
-        public BenchApiFactory(Dictionary<string, string?> settings, LoopbackIssuer issuer, int port)
+        public BenchApiFactory(Dictionary<string, string?> settings, int port)
         {
             _settings = settings;
-            _issuer = issuer;
             UseKestrel(port);
         }
 
@@ -79,12 +79,12 @@ public static class BenchHost
             {
                 builder.UseSetting(key, value);
             }
-            builder.ConfigureServices(services => services.AddSingleton<IStartupFilter>(new BenchEndpoints(_issuer)));
+            builder.ConfigureServices(services => services.AddSingleton<IStartupFilter>(new BenchEndpoints()));
         }
     }
 
     /// <summary>Endpoints only the benchmark host has, in front of the API's own pipeline.</summary>
-    private sealed class BenchEndpoints(LoopbackIssuer issuer) : IStartupFilter
+    private sealed class BenchEndpoints : IStartupFilter
     {
         private AuthorizationPolicy? _policy;
 
@@ -119,9 +119,6 @@ public static class BenchHost
                     user.Set(await users.ResolveAsync(identity, cancellationToken), identity);
                     return await PhotosApi.GetPhoto(id, context.Response, user, store, cancellationToken);
                 });
-                // jkt: a token bound to a DPoP key (RFC 9449 §6.1), for scenario F.
-                endpoints.MapGet("/bench/token", (string sub, string scope, string? jkt) => issuer.Mint(sub, scope,
-                    claims: jkt is null ? null : new Dictionary<string, object> { ["cnf"] = new Dictionary<string, object> { ["jkt"] = jkt } }));
                 // Proof that responses are written by the source-generated context rather than reflection.
                 endpoints.MapGet("/bench/json-resolver", (IOptions<JsonOptions> json) =>
                     json.Value.SerializerOptions.GetTypeInfo(typeof(PhotoResponse)).OriginatingResolver?.GetType().FullName ?? "none");

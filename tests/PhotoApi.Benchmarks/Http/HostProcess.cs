@@ -3,66 +3,106 @@ using System.Globalization;
 
 namespace PhotoApi.Benchmarks.Http;
 
-/// <summary>The benchmark host as a child process: the API's own process, so its memory can be read from /proc.</summary>
+/// <summary>
+/// An API under test as a child process (the benchmark host, the shipped PhotoApi, a peer), so its memory can be read from
+/// /proc. Its standard output and error go to a log file whose size is the API's log volume; it is ready when it answers HTTP.
+/// </summary>
 public sealed class HostProcess : IAsyncDisposable
 {
     private readonly Process _process;
+    private readonly StreamWriter _log;
+    private long _logBytes;
+    private long _logLines;
+    private bool _closed;
 
-    private HostProcess(Process process, string baseUrl)
+    private HostProcess(string name, Process process, string baseUrl, StreamWriter log)
     {
+        Name = name;
         _process = process;
         BaseUrl = baseUrl;
+        _log = log;
     }
+
+    public string Name { get; }
 
     public string BaseUrl { get; }
 
     public int Id => _process.Id;
 
-    public static async Task<HostProcess> StartAsync(string connectionString, int port, int issuerPort, string pagingKey, string dpopReplayCache = "InProcess")
+    /// <summary>From starting the process to its first HTTP answer.</summary>
+    public TimeSpan StartupTime { get; private set; }
+
+    /// <summary>Bytes and lines the process wrote to standard output and error so far.</summary>
+    public (long Bytes, long Lines) LogVolume => (Interlocked.Read(ref _logBytes), Interlocked.Read(ref _logLines));
+
+    /// <summary>The benchmark host (this assembly's <c>host</c> command): the real API plus the baseline endpoint.</summary>
+    public static Task<HostProcess> StartBenchHostAsync(string connectionString, int port, string issuer, string pagingKey, string logDirectory, string dpopReplayCache = "InProcess")
     {
-        var info = new ProcessStartInfo(Environment.ProcessPath!)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
+        var info = new ProcessStartInfo(Environment.ProcessPath!);
         var self = typeof(BenchmarkProgram).Assembly.Location;
         if (!Path.GetFileNameWithoutExtension(Environment.ProcessPath!).Equals(Path.GetFileNameWithoutExtension(self), StringComparison.Ordinal))
         {
             info.ArgumentList.Add(self);
         }
-        foreach (var arg in new[] { "host", "--connection", connectionString, "--port", $"{port}", "--issuer-port", $"{issuerPort}", "--paging-key", pagingKey, "--dpop-replay-cache", dpopReplayCache })
+        foreach (var arg in new[] { "host", "--connection", connectionString, "--port", $"{port}", "--issuer", issuer, "--paging-key", pagingKey, "--dpop-replay-cache", dpopReplayCache })
         {
             info.ArgumentList.Add(arg);
         }
+        return StartAsync("bench-host", info, $"http://127.0.0.1:{port}", logDirectory);
+    }
 
-        var process = Process.Start(info) ?? throw new BenchmarkFailedException("The benchmark host did not start.");
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        try
+    /// <summary>Starts <paramref name="info"/> and waits (at most 90 s) until <paramref name="baseUrl"/> answers any HTTP request.</summary>
+    public static async Task<HostProcess> StartAsync(string name, ProcessStartInfo info, string baseUrl, string logDirectory)
+    {
+        info.RedirectStandardInput = true;
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.UseShellExecute = false;
+        Directory.CreateDirectory(logDirectory);
+        var log = new StreamWriter(Path.Combine(logDirectory, $"{name}.log"), append: false) { AutoFlush = true };
+        var started = Stopwatch.StartNew();
+        var process = Process.Start(info) ?? throw new BenchmarkFailedException($"{name} did not start.");
+        var host = new HostProcess(name, process, baseUrl.TrimEnd('/'), log);
+        _ = host.DrainAsync(process.StandardOutput);
+        _ = host.DrainAsync(process.StandardError);
+
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        while (started.Elapsed < TimeSpan.FromSeconds(90) && !process.HasExited)
         {
-            while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+            try
             {
-                Console.WriteLine($"  host: {line}");
-                if (line.StartsWith(BenchHost.ReadyLine, StringComparison.Ordinal))
+                // Unauthenticated: every API under test answers 401 here once it serves.
+                using var response = await client.GetAsync($"{host.BaseUrl}/v1/photos/00000000-0000-4000-8000-000000000000");
+                host.StartupTime = started.Elapsed;
+                Console.WriteLine($"  {name}: answering at {host.BaseUrl} after {host.StartupTime.TotalSeconds:0.00} s (pid {process.Id})");
+                return host;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                await Task.Delay(50);
+            }
+        }
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        throw new BenchmarkFailedException($"{name} did not answer at {baseUrl} (exit code {(process.HasExited ? process.ExitCode : -1)}); see {logDirectory}/{name}.log.");
+    }
+
+    private async Task DrainAsync(StreamReader reader)
+    {
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            Interlocked.Add(ref _logBytes, line.Length + 1);
+            Interlocked.Increment(ref _logLines);
+            lock (_log)
+            {
+                if (!_closed)
                 {
-                    var url = line.Split(' ')[1].Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("localhost", "127.0.0.1", StringComparison.Ordinal);
-                    // Keep draining its output so the host never blocks on a full pipe.
-                    _ = Task.Run(async () =>
-                    {
-                        while (await process.StandardOutput.ReadLineAsync() is { } more)
-                        {
-                            Console.WriteLine($"  host: {more}");
-                        }
-                    });
-                    return new HostProcess(process, url.TrimEnd('/'));
+                    _log.WriteLine(line);
                 }
             }
         }
-        catch (OperationCanceledException)
-        {
-        }
-        process.Kill(entireProcessTree: true);
-        throw new BenchmarkFailedException($"The benchmark host did not become ready (exit code {(process.HasExited ? process.ExitCode : -1)}).");
     }
 
     /// <summary>Peak resident set size since the last <see cref="ResetPeakMemory"/> (VmHWM), in bytes.</summary>
@@ -93,7 +133,9 @@ public sealed class HostProcess : IAsyncDisposable
     {
         if (!_process.HasExited)
         {
+            // The benchmark host stops when its standard input closes; the others on SIGTERM (ASP.NET Core's and Node's default).
             _process.StandardInput.Close();
+            using var signal = Process.Start("kill", ["-TERM", $"{_process.Id}"]);
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
             try
             {
@@ -105,5 +147,10 @@ public sealed class HostProcess : IAsyncDisposable
             }
         }
         _process.Dispose();
+        lock (_log)
+        {
+            _closed = true;
+            _log.Dispose();
+        }
     }
 }

@@ -5,10 +5,13 @@ using PhotoApi.Data;
 
 namespace PhotoApi.Benchmarks.Http;
 
-/// <summary>How much data a run works on. The first user is the heavy one (scenario C pages through its photos).</summary>
+/// <summary>
+/// How much data a run works on. The first user is the heavy one (scenario C pages through its photos); the 20,000 others
+/// are scenario P's distinct users.
+/// </summary>
 public sealed record SeedSize(int Users, int Photos, int HeavyUserPhotos, int Albums, int PhotosPerAlbum)
 {
-    public static readonly SeedSize Full = new(10_000, 1_000_000, 50_000, 20, 100);
+    public static readonly SeedSize Full = new(20_001, 1_000_000, 50_000, 20, 100);
     public static readonly SeedSize Smoke = new(200, 5_000, 2_000, 4, 20);
 }
 

@@ -5,6 +5,7 @@ using Dapper;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using PhotoApi.Benchmarks.Infrastructure;
 using PhotoApi.Benchmarks.Micro;
 using PhotoApi.Benchmarks.Report;
 using PhotoApi.Data;
@@ -16,7 +17,8 @@ namespace PhotoApi.Benchmarks.Http;
 public sealed record SuiteOptions(
     string AdminConnection, bool Smoke, string RepoRoot, string OutputDirectory, string Commit, string Command,
     int Threads, int Connections, TimeSpan Duration, int Rounds, TimeSpan Warmup, int Port, int IssuerPort,
-    string? ExtraConnectionSettings, IReadOnlySet<string> Scenarios, bool SkipMicro, string? Profile, string DpopReplayCache)
+    string? ExtraConnectionSettings, IReadOnlySet<string> Scenarios, bool SkipMicro, string? Profile, string DpopReplayCache,
+    string? StartupVariants, string? PostgresLog)
 {
     public SeedSize Size => Smoke ? SeedSize.Smoke : SeedSize.Full;
 
@@ -42,10 +44,12 @@ public sealed record SuiteOptions(
             Int("port", 54380),
             Int("issuer-port", 54381),
             o.GetValueOrDefault("db-settings"),
-            (o.GetValueOrDefault("scenarios") ?? "A,B,C,D,E,F").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal),
+            (o.GetValueOrDefault("scenarios") ?? "A,B,C,D,E,P,F,O,T,S").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal),
             o.ContainsKey("skip-micro"),
             o.GetValueOrDefault("profile"),
-            o.GetValueOrDefault("dpop-replay-cache") ?? "InProcess");
+            o.GetValueOrDefault("dpop-replay-cache") ?? "InProcess",
+            o.GetValueOrDefault("startup-variants"),
+            o.GetValueOrDefault("pg-log"));
     }
 
     private static string FindRepoRoot()
@@ -81,6 +85,7 @@ public static class Suite
         }
 
         var http = new List<ScenarioResult>();
+        var timelines = new List<TimelineResult>();
         string? plans = null;
         var connectionString = "";
         var resolver = "n/a";
@@ -88,34 +93,40 @@ public static class Suite
         if (options.Scenarios.Count > 0)
         {
             connectionString = await EnsureDatabaseAsync(options);
-            var issuer = $"http://127.0.0.1:{options.IssuerPort}";
-            await Seeder.SeedAsync(connectionString, options.Size, issuer, Console.Out);
+            // The authorization server every API under test trusts (discovery + JWKS over HTTP), in this process.
+            await using var issuer = await LoopbackIssuer.StartAsync(options.IssuerPort);
+            await Seeder.SeedAsync(connectionString, options.Size, issuer.Authority, Console.Out);
             postgres = await PostgresVersionAsync(connectionString);
 
             var apiConnection = options.ExtraConnectionSettings is { Length: > 0 } extra ? $"{connectionString};{extra}" : connectionString;
-            Console.WriteLine("== Benchmark host ==");
-            await using var host = await HostProcess.StartAsync(apiConnection, options.Port, options.IssuerPort, PagingKey, options.DpopReplayCache);
-            using var client = new HttpClient { BaseAddress = new Uri(host.BaseUrl), Timeout = TimeSpan.FromSeconds(60) };
-
-            resolver = await client.GetStringAsync("/bench/json-resolver");
-            if (!resolver.EndsWith(nameof(PhotoApi.Photos.PhotosJsonContext), StringComparison.Ordinal))
+            RunData data;
+            await using (var host = await StartBenchHostAsync(options, apiConnection, issuer))
             {
-                failures.Add($"PhotoResponse is serialized by {resolver}, not by the source-generated PhotosJsonContext.");
+                using var client = new HttpClient { BaseAddress = new Uri(host.BaseUrl), Timeout = TimeSpan.FromSeconds(60) };
+                resolver = await client.GetStringAsync("/bench/json-resolver");
+                if (!resolver.EndsWith(nameof(PhotoApi.Photos.PhotosJsonContext), StringComparison.Ordinal))
+                {
+                    failures.Add($"PhotoResponse is serialized by {resolver}, not by the source-generated PhotosJsonContext.");
+                }
+
+                data = await PrepareAsync(options, connectionString, client, issuer);
+                plans = await QueryPlans.ExplainAsync(connectionString, data.Ids);
+
+                var wrk = new Wrk(host.BaseUrl, Path.Combine(AppContext.BaseDirectory, "lua"), data.LuaFile, options.Threads, options.Connections);
+                Console.WriteLine($"== HTTP scenarios ({Wrk.Version()}, -t{options.Threads} -c{options.Connections}, {options.Duration.TotalSeconds:0} s each) ==");
+                http.AddRange(await RunScenariosAsync(options, wrk, host, failures));
             }
 
-            var data = await PrepareAsync(options, connectionString, client);
-            plans = await QueryPlans.ExplainAsync(connectionString, data.Ids);
-
-            var wrk = new Wrk(host.BaseUrl, Path.Combine(AppContext.BaseDirectory, "lua"), data.LuaFile, options.Threads, options.Connections);
-            Console.WriteLine($"== HTTP scenarios ({Wrk.Version()}, -t{options.Threads} -c{options.Connections}, {options.Duration.TotalSeconds:0} s each) ==");
-            http.AddRange(await RunScenariosAsync(options, wrk, host, failures));
-            if (options.Scenarios.Contains("F"))
+            if (new[] { "P", "F", "O", "T", "S" }.Any(options.Scenarios.Contains))
             {
-                http.AddRange(await DpopScenario.RunAsync(options, wrk, host, client, data.Items, failures));
+                var (peers, peerTimelines) = await PeerScenarios.RunAsync(options, issuer, apiConnection,
+                    new PeerScenarios.Data(data.LuaFile, data.Items, data.Tokens, options.Size), options.PostgresLog, failures);
+                http.AddRange(peers);
+                timelines.AddRange(peerTimelines);
             }
         }
 
-        var targets = ResultsDocument.Targets(http, micro);
+        var targets = ResultsDocument.Targets(http, micro).Concat(ResultsDocument.StartupTargets(timelines)).ToList();
         var run = new RunInfo(DateTimeOffset.UtcNow, options.Commit, options.Smoke ? "smoke mode: tiny data, numbers not meaningful" : "full run",
             options.Command, Machine(), $".NET {Environment.Version}", postgres, options.Scenarios.Count > 0 ? Wrk.Version() : "n/a",
             options.Size, options.Threads, options.Connections, options.Duration, options.Rounds, options.Warmup,
@@ -128,7 +139,7 @@ public static class Suite
                 $"PhotoApi, {run.Date:yyyy-MM-dd}, commit {run.Commit}: wrk -t{run.Threads} -c{run.Connections}, {run.Rounds} x {run.Duration.TotalSeconds:0} s per scenario, {run.Size.Photos:N0} photos");
         }
         var document = Path.Combine(options.OutputDirectory, "performance.md");
-        ResultsDocument.Update(document, ResultsDocument.Results(run, http, micro, targets, chartFile), plans);
+        ResultsDocument.Update(document, ResultsDocument.Results(run, http, micro, targets, chartFile, timelines), plans);
 
         Console.WriteLine();
         foreach (var t in targets)
@@ -145,7 +156,17 @@ public static class Suite
         return 0;
     }
 
-    private sealed record RunData(string LuaFile, QueryPlans.Ids Ids, IReadOnlyList<(string Subject, Guid Photo)> Items);
+    private sealed record RunData(string LuaFile, QueryPlans.Ids Ids, IReadOnlyList<(string Subject, Guid Photo)> Items, IReadOnlyDictionary<string, string> Tokens);
+
+    private static async Task<HostProcess> StartBenchHostAsync(SuiteOptions options, string apiConnection, LoopbackIssuer issuer)
+    {
+        Console.WriteLine("== Benchmark host (scenarios A–E) ==");
+        return await HostProcess.StartBenchHostAsync(apiConnection, options.Port, issuer.Authority, PagingKey,
+            Path.Combine(options.RepoRoot, ".data", "bench-logs"), options.DpopReplayCache);
+    }
+
+    /// <summary>The 1, 5 and 15 minute load averages (/proc/loadavg): the machine is shared, so every figure carries it.</summary>
+    public static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
 
     private static async Task<IReadOnlyList<ScenarioResult>> RunScenariosAsync(SuiteOptions options, Wrk wrk, HostProcess host, List<string> failures)
     {
@@ -188,7 +209,7 @@ public static class Suite
                     Check(s.Key, summary, failures);
                     rounds[s.Key].Add(summary);
                     peaks[s.Key] = Math.Max(peaks[s.Key], host.PeakMemoryBytes());
-                    Console.WriteLine($"  {s.Key,-3} round {round + 1}: {summary.RequestsPerSecond,9:N0} req/s  p50 {summary.P50Us / 1000.0,7:0.00} ms  p99 {summary.P99Us / 1000.0,7:0.00} ms  errors {summary.Errors}");
+                    Console.WriteLine($"  {s.Key,-3} round {round + 1}: {summary.RequestsPerSecond,9:N0} req/s  p50 {summary.P50Us / 1000.0,7:0.00} ms  p99 {summary.P99Us / 1000.0,7:0.00} ms  errors {summary.Errors}  load {LoadAverage()}");
                 }
             }
             foreach (var s in group)
@@ -211,7 +232,7 @@ public static class Suite
     }
 
     /// <summary>Tokens from the host's issuer, the photo ids to read, the 1 MiB content, the deep page token; all into the Lua data file.</summary>
-    private static async Task<RunData> PrepareAsync(SuiteOptions options, string connectionString, HttpClient client)
+    private static async Task<RunData> PrepareAsync(SuiteOptions options, string connectionString, HttpClient client, LoopbackIssuer issuer)
     {
         var readers = options.Smoke ? 20 : 100;
         var photosEach = options.Smoke ? 5 : 10;
@@ -229,7 +250,7 @@ public static class Suite
         var tokens = new Dictionary<int, string>();
         foreach (var n in users.Prepend(1))
         {
-            tokens[n] = await client.GetStringAsync($"/bench/token?sub={Seeder.Subject(n)}&scope={Uri.EscapeDataString("photos.read photos.write")}");
+            tokens[n] = issuer.Mint(Seeder.Subject(n), "photos.read photos.write");
             // The first request with a token validates it fully and provisions the user; the scenarios measure what follows.
             using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/me");
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", tokens[n]);
@@ -307,7 +328,8 @@ public static class Suite
             """);
 
         var first = photos[Seeder.UserId(users[0])].First();
-        return new RunData(luaFile, new QueryPlans.Ids(heavy, first, Seeder.UserId(users[0]), cursor.CreatedAt, cursor.Id, contentPhoto), itemList);
+        return new RunData(luaFile, new QueryPlans.Ids(heavy, first, Seeder.UserId(users[0]), cursor.CreatedAt, cursor.Id, contentPhoto), itemList,
+            tokens.ToDictionary(t => Seeder.Subject(t.Key), t => t.Value, StringComparer.Ordinal));
     }
 
     private static async Task<string> EnsureDatabaseAsync(SuiteOptions options)

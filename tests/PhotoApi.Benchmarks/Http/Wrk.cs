@@ -8,6 +8,9 @@ public sealed record WrkSummary(
     long Requests, long DurationUs, long Bytes, long HttpErrors, long ConnectErrors, long ReadErrors, long WriteErrors, long Timeouts,
     double MeanUs, long P50Us, long P90Us, long P99Us, long MaxUs)
 {
+    /// <summary>Per wall-clock second (only with <c>timeline: true</c>): responses, and the longest gap between two responses of one wrk thread.</summary>
+    public Timeline? Timeline { get; init; }
+
     public double RequestsPerSecond => Requests / (DurationUs / 1e6);
 
     public long Errors => HttpErrors + ConnectErrors + ReadErrors + WriteErrors + Timeouts;
@@ -45,19 +48,20 @@ public sealed class Wrk(string baseUrl, string luaDirectory, string dataFile, in
         return output.Split('\n')[0].Trim();
     }
 
-    public async Task<WrkSummary> RunAsync(string script, TimeSpan duration, IReadOnlyDictionary<string, string>? environment = null)
+    public async Task<WrkSummary> RunAsync(string script, TimeSpan duration, IReadOnlyDictionary<string, string>? environment = null, bool timeline = false, string? baseUrlOverride = null)
     {
         var info = new ProcessStartInfo("wrk")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var arg in new[] { "-t", $"{threads}", "-c", $"{connections}", "-d", $"{(int)duration.TotalSeconds}s", "--timeout", "10s", "-s", Path.Combine(luaDirectory, script), baseUrl })
+        foreach (var arg in new[] { "-t", $"{threads}", "-c", $"{connections}", "-d", $"{(int)duration.TotalSeconds}s", "--timeout", "10s", "-s", Path.Combine(luaDirectory, script), baseUrlOverride ?? baseUrl })
         {
             info.ArgumentList.Add(arg);
         }
         info.Environment["BENCH_LUA"] = luaDirectory;
         info.Environment["BENCH_DATA"] = dataFile;
+        info.Environment["BENCH_TIMELINE"] = timeline ? "1" : "0";
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             info.Environment[name] = value;
@@ -73,6 +77,20 @@ public sealed class Wrk(string baseUrl, string luaDirectory, string dataFile, in
         {
             throw new BenchmarkFailedException($"wrk {script} failed (exit {process.ExitCode}): {output}{await stderr}");
         }
-        return JsonSerializer.Deserialize<WrkSummary>(line["BENCH-RESULT ".Length..], JsonSerializerOptions.Web)!;
+        var summary = JsonSerializer.Deserialize<WrkSummary>(line["BENCH-RESULT ".Length..], JsonSerializerOptions.Web)!;
+        var timelineLine = output.Split('\n').FirstOrDefault(l => l.StartsWith("BENCH-TIMELINE ", StringComparison.Ordinal));
+        return timelineLine is null ? summary : summary with { Timeline = Timeline.Parse(timelineLine["BENCH-TIMELINE ".Length..]) };
+    }
+}
+
+/// <summary>wrk's per-second timeline: <see cref="Start"/> is the Unix second of the first entry.</summary>
+public sealed record Timeline(long Start, IReadOnlyList<(long Responses, long MaxGapUs)> Seconds)
+{
+    public static Timeline Parse(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var root = document.RootElement;
+        var seconds = root.GetProperty("seconds").EnumerateArray().Select(s => (s[0].GetInt64(), s[1].GetInt64())).ToList();
+        return new Timeline(root.GetProperty("start").GetInt64(), seconds);
     }
 }

@@ -15,6 +15,7 @@ public sealed class LoopbackIssuer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly Dictionary<string, (SecurityKey Key, object Jwk)> _keys;
     private readonly JsonWebTokenHandler _handler = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _opaque = new(StringComparer.Ordinal);
 
     private LoopbackIssuer(WebApplication app, string authority, Dictionary<string, (SecurityKey, object)> keys)
     {
@@ -50,23 +51,31 @@ public sealed class LoopbackIssuer : IAsyncDisposable
             ["id_token_signing_alg_values_supported"] = Algorithms,
             ["introspection_endpoint"] = $"{authority}/introspect",
         }));
-        // RFC 7662: every token is an active opaque token for alice (the benchmarks measure the resource server, not the issuer).
-        app.MapPost("/introspect", () => Results.Json(new Dictionary<string, object>
+        // RFC 7662: a token from MintOpaque is active for its subject; any other token is an active one for bench-user (the
+        // benchmarks measure the resource server, not the issuer, so client authentication is not checked).
+        LoopbackIssuer? self = null;
+        app.MapPost("/introspect", async (HttpRequest request) =>
         {
-            ["active"] = true,
-            ["iss"] = authority,
-            ["sub"] = "bench-user",
-            ["client_id"] = "photoprint",
-            ["aud"] = "photo-api",
-            ["scope"] = "photos.read photos.write",
-            ["exp"] = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds(),
-            ["token_type"] = "Bearer",
-        }));
+            var form = await request.ReadFormAsync();
+            var subject = self!._opaque.GetValueOrDefault(form["token"].ToString() ?? "", "bench-user");
+            return Results.Json(new Dictionary<string, object>
+            {
+                ["active"] = true,
+                ["iss"] = authority,
+                ["sub"] = subject,
+                ["client_id"] = "photoprint",
+                ["aud"] = "photo-api",
+                ["scope"] = "photos.read photos.write",
+                ["exp"] = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds(),
+                ["token_type"] = "Bearer",
+            });
+        });
         app.MapGet("/jwks", () => Results.Json(new Dictionary<string, object> { ["keys"] = keys.Values.Select(k => k.Item2).ToArray() }));
         await app.StartAsync();
         // Known only once Kestrel has bound the port; the handlers above read it when asked.
         authority = app.Urls.First().TrimEnd('/');
-        return new LoopbackIssuer(app, authority, keys);
+        self = new LoopbackIssuer(app, authority, keys);
+        return self;
     }
 
     /// <summary>An RFC 9068 access token for <paramref name="subject"/>, signed with the key of <paramref name="algorithm"/>.</summary>
@@ -91,6 +100,14 @@ public sealed class LoopbackIssuer : IAsyncDisposable
             }.Concat(claims ?? new Dictionary<string, object>()).ToDictionary(),
             SigningCredentials = new SigningCredentials(key, algorithm),
         });
+    }
+
+    /// <summary>An opaque (reference) token for <paramref name="subject"/>: 32 random bytes that only the introspection endpoint can resolve.</summary>
+    public string MintOpaque(string subject)
+    {
+        var token = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
+        _opaque[token] = subject;
+        return token;
     }
 
     private static (SecurityKey, object) Rsa(string keyId, string algorithm)

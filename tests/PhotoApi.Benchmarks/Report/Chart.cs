@@ -15,7 +15,8 @@ public static class Chart
         Panel(multiplot.GetPlot(1), scenarios, s => s.Wrk.P99Us / 1000.0, v => $"{v:0.0} ms", "p99 latency (ms, lower is better)", "ms", Colors.DarkOrange);
         multiplot.GetPlot(0).Axes.Bottom.Label.Text = caption;
         multiplot.GetPlot(0).Axes.Bottom.Label.FontSize = 11;
-        multiplot.SavePng(path, 1700, 680);
+        // Two-line labels need ~100 px per bar per panel, or neighbours overlap.
+        multiplot.SavePng(path, Math.Max(1700, 200 * scenarios.Count), 680);
     }
 
     private static void Panel(Plot plot, IReadOnlyList<ScenarioResult> scenarios, Func<ScenarioResult, double> value, Func<double, string> label, string title, string unit, Color color)
