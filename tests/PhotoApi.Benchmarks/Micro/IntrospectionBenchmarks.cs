@@ -69,6 +69,7 @@ public class IntrospectionBenchmarks
             // The budget is a safety limit, not what is measured here.
             IntrospectionCalls = new IntrospectionCallOptions { PermitsPerSecond = 1_000_000, Burst = 1_000_000 },
         });
+        AuthOptionsValidation.FoldSingleIssuer(options.Value); // as the API's PostConfigure does
         var loggers = _services.GetRequiredService<ILoggerFactory>();
         var issuers = new TrustedIssuers(options, _services.GetRequiredService<IHttpClientFactory>(), TimeProvider.System, loggers);
         var introspector = new TokenIntrospector(issuers, new IntrospectionCache(options, TimeProvider.System), options, TimeProvider.System, loggers.CreateLogger<TokenIntrospector>());

@@ -59,6 +59,7 @@ public class TokenValidationBenchmarks
             ValidAlgorithms = AuthOptions.DefaultAlgorithms,
             TokenCache = new TokenCacheOptions { Enabled = cacheEnabled },
         });
+        AuthOptionsValidation.FoldSingleIssuer(options.Value); // as the API's PostConfigure does
         var loggers = _services.GetRequiredService<ILoggerFactory>();
         var issuers = new TrustedIssuers(options, _services.GetRequiredService<IHttpClientFactory>(), TimeProvider.System, loggers);
         var introspector = new TokenIntrospector(issuers, new IntrospectionCache(options, TimeProvider.System), options, TimeProvider.System, loggers.CreateLogger<TokenIntrospector>());
