@@ -100,7 +100,7 @@ fi
 scripts/pg-cluster.sh status "$dir/pg" >/dev/null 2>&1 || started+=(postgres)
 direct=$(scripts/pg-cluster.sh start "$dir/pg" "$pg_port")
 scripts/pgbouncer.sh status "$dir/pgbouncer" >/dev/null 2>&1 || started+=(pgbouncer)
-pooled=$(scripts/pgbouncer.sh start "$dir/pgbouncer" "$pgbouncer_port" "$pg_port")
+pooled=$(scripts/pgbouncer.sh start "$dir/pgbouncer" "$pgbouncer_port" "127.0.0.1:$pg_port")
 scripts/redis.sh status "$dir/redis" >/dev/null 2>&1 || started+=(redis)
 redis=$(scripts/redis.sh start "$dir/redis" "$redis_port")
 
@@ -114,19 +114,19 @@ fi
 wait_for "$issuer_url/health" "$dir/logs/dev-issuer.log"
 
 # 4. The API instances: the same settings everywhere, only the listening address differs.
-#    Migrations first, once, to PostgreSQL directly: DbUp's advisory lock is session state, which PgBouncer's
+#    Each instance applies pending migrations at start through ConnectionStrings__PhotosMigrations, straight to
+#    PostgreSQL: DbUp's advisory lock (one instance migrates, the others wait) is session state, which PgBouncer's
 #    transaction mode does not keep. Rate limits and used DPoP proofs are shared in Redis.
-(cd src/PhotoApi && exec env ConnectionStrings__Photos="$direct" dotnet "../../$api_dll" migrate) >"$dir/logs/migrate.log" 2>&1 </dev/null \
-  || { echo "Migrations failed; see $dir/logs/migrate.log" >&2; exit 1; }
 # Until the API shares them through PostgreSQL: one page-token key and one DPoP nonce key for every instance.
 if [ ! -f "$dir/keys.env" ]; then
   (umask 077; printf 'Paging__TokenKey=%s\nAuth__Dpop__NonceKey=%s\n' "$(head -c 32 /dev/urandom | base64)" "$(head -c 32 /dev/urandom | base64)" >"$dir/keys.env")
 fi
 mapfile -t keys <"$dir/keys.env"
 api_env=(
-  # PgBouncer 1.18 in transaction mode keeps no prepared statements: auto-prepare off.
-  ConnectionStrings__Photos="$pooled;Max Auto Prepare=0"
-  Database__MigrateOnStartup=false
+  ConnectionStrings__Photos="$pooled"
+  # PgBouncer 1.18 in transaction mode keeps no prepared statements: auto-prepare off, and nothing session-scoped.
+  Database__TransactionPooling=true
+  ConnectionStrings__PhotosMigrations="$direct"
   ConnectionStrings__Redis="$redis"
   Auth__Dpop__ReplayCache=PostgreSql
   "${keys[@]}"
