@@ -148,6 +148,7 @@ public sealed class DpopProofValidator
         {
             ReplayCheck.New => new(null, renew),
             ReplayCheck.Replayed => new(TokenRejection.DpopReplayed),
+            ReplayCheck.Unavailable => new(TokenRejection.DpopReplayCacheUnavailable),
             _ => new(TokenRejection.DpopReplayCacheFull),
         };
     }
