@@ -128,7 +128,6 @@ api_env=(
   Database__TransactionPooling=true
   ConnectionStrings__PhotosMigrations="$direct"
   ConnectionStrings__Redis="$redis"
-  Auth__Dpop__ReplayCache=PostgreSql
   "${keys[@]}"
   Auth__Authority="$issuer_url" Auth__RequireHttpsMetadata=false Auth__ResourceUri="$url"
   Auth__Introspection__ClientId=photo-api Auth__Introspection__ClientSecret=photo-api-secret
@@ -149,7 +148,7 @@ for i in $(seq 1 "$instances"); do wait_for "$(api_url "$i")/health/ready" "$dir
 servers=""
 for i in $(seq 1 "$instances"); do servers+="    server api-$i 127.0.0.1:$((port + i))"$'\n'; done
 problem() { printf '{"type":"about:blank","title":"%s","status":%s,"detail":"%s"}' "$2" "$1" "$3"; }
-cat >"$dir/haproxy.cfg" <<CFG
+cat >"$dir/haproxy.cfg.new" <<CFG
 # Written by scripts/cluster.sh; HAProxy 2.6 (Debian). Every directive is in HAProxy's configuration manual.
 global
     maxconn 4096
@@ -201,13 +200,18 @@ listen stats
     stats enable
     stats uri /
 CFG
-if alive haproxy; then
-  # Reload with the new configuration (-sf: the old process finishes its connections, then exits).
-  "$(daemon_path haproxy)" -D -f "$dir/haproxy.cfg" -p "$dir/run/haproxy.pid" -sf "$(pid_of haproxy)" >>"$dir/logs/haproxy.log" 2>&1 </dev/null
+if alive haproxy && cmp -s "$dir/haproxy.cfg.new" "$dir/haproxy.cfg"; then
+  rm "$dir/haproxy.cfg.new"   # running with this configuration already: left alone, its connections untouched
 else
-  "$(daemon_path haproxy)" -c -q -f "$dir/haproxy.cfg" >>"$dir/logs/haproxy.log" 2>&1 || { cat "$dir/logs/haproxy.log" >&2; exit 1; }
-  "$(daemon_path haproxy)" -D -f "$dir/haproxy.cfg" -p "$dir/run/haproxy.pid" >>"$dir/logs/haproxy.log" 2>&1 </dev/null
-  started+=(haproxy)
+  "$(daemon_path haproxy)" -c -q -f "$dir/haproxy.cfg.new" >>"$dir/logs/haproxy.log" 2>&1 || { cat "$dir/logs/haproxy.log" >&2; exit 1; }
+  mv "$dir/haproxy.cfg.new" "$dir/haproxy.cfg"
+  if alive haproxy; then
+    # A new configuration (another --instances): reload (-sf: the old process finishes its connections, then exits).
+    "$(daemon_path haproxy)" -D -f "$dir/haproxy.cfg" -p "$dir/run/haproxy.pid" -sf "$(pid_of haproxy)" >>"$dir/logs/haproxy.log" 2>&1 </dev/null
+  else
+    "$(daemon_path haproxy)" -D -f "$dir/haproxy.cfg" -p "$dir/run/haproxy.pid" >>"$dir/logs/haproxy.log" 2>&1 </dev/null
+    started+=(haproxy)
+  fi
 fi
 wait_for "$url/health/ready" "$dir/logs/haproxy.log"
 

@@ -101,9 +101,9 @@ public sealed class ClusterLoad
                 }
                 _outcomes.Enqueue(new Outcome(phase, write ? "POST" : "GET", response.StatusCode, response.Content.Headers.ContentType?.MediaType));
             }
-            catch (HttpRequestException)
+            catch (HttpRequestException exception)
             {
-                _outcomes.Enqueue(new Outcome(phase, write ? "POST" : "GET", null, null));
+                _outcomes.Enqueue(new Outcome(phase, write ? "POST" : "GET", null, exception.InnerException?.Message ?? exception.Message));
             }
             try
             {
@@ -121,7 +121,7 @@ public sealed class ClusterLoad
     }
 }
 
-/// <summary>One answer: the drill phase its request started in, and its status (null: the connection failed).</summary>
+/// <summary>One answer: the drill phase its request started in, and its status (null: the connection failed, with why in <paramref name="ContentType"/>).</summary>
 public sealed record Outcome(int Phase, string Method, HttpStatusCode? Status, string? ContentType)
 {
     public bool Succeeded => Status is HttpStatusCode.OK or HttpStatusCode.Created;

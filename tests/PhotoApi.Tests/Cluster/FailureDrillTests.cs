@@ -30,26 +30,25 @@ public sealed class FailureDrillTests(RunningCluster cluster, ITestOutputHelper 
         finally
         {
             await load.StopAsync();
+            // Started again, the instance is taken back by the health check (and the next drill has three again).
+            await cluster.StartAsync();
         }
+        var takenBack = await cluster.WaitForBackendAsync("api-2", "UP");
 
         var failures = load.Outcomes.Where(o => !o.Succeeded).ToList();
-        output.WriteLine($"{load.Outcomes.Count} requests, {failures.Count} failed: {string.Join(", ", failures.Select(f => $"{f.Method} {(int?)f.Status} {f.ContentType}"))}");
+        output.WriteLine($"{load.Outcomes.Count} requests, {failures.Count} failed: {string.Join(", ", failures.Select(f => $"{f.Phase} {f.Method} {(int?)f.Status} {f.ContentType}"))}");
         Assert.True(markedDown, "HAProxy's health check never marked the killed instance DOWN.");
         Assert.True(served, "The remaining instances did not serve the load.");
         Assert.DoesNotContain(failures, f => f.Phase == Before);
         // One request at a time per worker: at most that many were in flight on the killed instance. HAProxy retries only
         // refused connections (never a request it sent), so new requests to the dead instance went to the others.
         Assert.InRange(failures.Count, 0, load.Workers);
-        Assert.All(failures, f =>
-        {
-            Assert.Equal(HttpStatusCode.BadGateway, f.Status);
-            Assert.Equal("application/problem+json", f.ContentType);
-        });
+        // Each is HAProxy's 502 problem, or the connection to HAProxy closed without an answer (it then had no complete
+        // answer to give): never a request silently sent to another instance.
+        Assert.All(failures, f => Assert.True(f.Status is null || (f.Status == HttpStatusCode.BadGateway && f.ContentType == "application/problem+json"),
+            $"{f.Method}: {(int?)f.Status} {f.ContentType}"));
         Assert.DoesNotContain(failures, f => f.Phase == After);
-
-        // Started again, the instance is taken back by the health check.
-        await cluster.StartAsync();
-        Assert.True(await cluster.WaitForBackendAsync("api-2", "UP"), "The restarted instance was not taken back.");
+        Assert.True(takenBack, "The restarted instance was not taken back.");
     }
 
     [Fact]
@@ -72,6 +71,7 @@ public sealed class FailureDrillTests(RunningCluster cluster, ITestOutputHelper 
         finally
         {
             await load.StopAsync();
+            await cluster.StartAsync();   // whatever happens, PostgreSQL runs again for the next drill
         }
 
         var failures = load.Outcomes.Where(o => !o.Succeeded).ToList();

@@ -14,6 +14,10 @@ public sealed class SharedStateDrillTests(RunningCluster cluster)
     private const int CallerBudget = 600;
     private const int AnonymousBudget = 60;
 
+    // RateLimits__Window as shipped. A bucket refills whole once a window after its first request (RedisRateLimiting's
+    // token bucket), so a burst that outlasts a window (a very busy machine) may be granted one more budget per window.
+    private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
+
     [Fact]
     public async Task ACallersBudget_IsTheSameThroughThreeInstancesAsAtOne()
     {
@@ -22,12 +26,19 @@ public sealed class SharedStateDrillTests(RunningCluster cluster)
         using var spread = RunningCluster.ClientFrom(60, cluster.Url, await cluster.TokenAsync($"budget-{Guid.NewGuid():N}", "photos.read"));
         using var single = RunningCluster.ClientFrom(61, cluster.Instance(1), await cluster.TokenAsync($"budget-{Guid.NewGuid():N}", "photos.read"));
 
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var counts = await Task.WhenAll(CountAsync(spread, "/v1/me", sent), CountAsync(single, "/v1/me", sent));
+        var windows = Windows(clock.Elapsed);
 
-        var (throughHaProxy, atOneInstance) = (counts[0], counts[1]);
-        Assert.Equal(CallerBudget, throughHaProxy.GetValueOrDefault(HttpStatusCode.OK));
-        Assert.Equal(sent - CallerBudget, throughHaProxy.GetValueOrDefault(HttpStatusCode.TooManyRequests));
-        Assert.Equal(atOneInstance, throughHaProxy);
+        foreach (var caller in counts)   // through HAProxy, then at one instance
+        {
+            Assert.Equal(sent, caller.GetValueOrDefault(HttpStatusCode.OK) + caller.GetValueOrDefault(HttpStatusCode.TooManyRequests));
+            Assert.InRange(caller.GetValueOrDefault(HttpStatusCode.OK), CallerBudget, Math.Min(sent, CallerBudget * windows));
+        }
+        if (windows == 1)
+        {
+            Assert.Equal(counts[1], counts[0]);
+        }
     }
 
     [Fact]
@@ -38,11 +49,13 @@ public sealed class SharedStateDrillTests(RunningCluster cluster)
         using var busy = RunningCluster.ClientFrom(70, cluster.Url);
         using var other = RunningCluster.ClientFrom(71, cluster.Url);
 
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var busyCounts = await CountAsync(busy, "/v1/photos", AnonymousBudget + 20);
+        var windows = Windows(clock.Elapsed);
         var otherAnswer = await other.GetAsync("/v1/photos");
 
-        Assert.Equal(AnonymousBudget, busyCounts.GetValueOrDefault(HttpStatusCode.Unauthorized));
-        Assert.Equal(20, busyCounts.GetValueOrDefault(HttpStatusCode.TooManyRequests));
+        Assert.Equal(AnonymousBudget + 20, busyCounts.GetValueOrDefault(HttpStatusCode.Unauthorized) + busyCounts.GetValueOrDefault(HttpStatusCode.TooManyRequests));
+        Assert.InRange(busyCounts.GetValueOrDefault(HttpStatusCode.Unauthorized), AnonymousBudget, Math.Min(AnonymousBudget + 20, AnonymousBudget * windows));
         Assert.Equal(HttpStatusCode.Unauthorized, otherAnswer.StatusCode);
     }
 
@@ -51,6 +64,7 @@ public sealed class SharedStateDrillTests(RunningCluster cluster)
     {
         // HAProxy drops what the client says and states what it sees; a forged header buys no fresh budget.
         using var forger = RunningCluster.ClientFrom(72, cluster.Url);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var counts = new Dictionary<HttpStatusCode, int>();
         for (var i = 0; i < AnonymousBudget + 5; i++)
         {
@@ -60,8 +74,10 @@ public sealed class SharedStateDrillTests(RunningCluster cluster)
             counts[status] = counts.GetValueOrDefault(status) + 1;
         }
 
-        Assert.Equal(AnonymousBudget, counts.GetValueOrDefault(HttpStatusCode.Unauthorized));
-        Assert.Equal(5, counts.GetValueOrDefault(HttpStatusCode.TooManyRequests));
+        var windows = Windows(clock.Elapsed);
+
+        Assert.Equal(AnonymousBudget + 5, counts.GetValueOrDefault(HttpStatusCode.Unauthorized) + counts.GetValueOrDefault(HttpStatusCode.TooManyRequests));
+        Assert.InRange(counts.GetValueOrDefault(HttpStatusCode.Unauthorized), AnonymousBudget, Math.Min(AnonymousBudget + 5, AnonymousBudget * windows));
     }
 
     [Fact]
@@ -114,6 +130,9 @@ public sealed class SharedStateDrillTests(RunningCluster cluster)
         Assert.Equal(Enumerable.Reverse(created), seen);   // newest first, each once
         Assert.True(page >= 4, $"Expected at least 4 pages, got {page}.");
     }
+
+    /// <summary>How many budgets a caller can have been granted in <paramref name="elapsed"/>: one, plus one per window begun.</summary>
+    private static int Windows(TimeSpan elapsed) => 1 + (int)(elapsed / Window);
 
     private static async Task<Dictionary<HttpStatusCode, int>> CountAsync(HttpClient client, string path, int requests)
     {
