@@ -31,6 +31,8 @@ public static class AuthSetup
         services.AddSingleton<ValidatedTokenCache>();
         services.AddSingleton<AccessTokenValidator>();
         services.AddSingleton<DpopNonce>();
+        services.AddSingleton(provider => new Data.SharedKeyPurpose(DpopNonce.Purpose,
+            FromDatabase: () => DpopNonce.KeyFromDatabase(provider.GetRequiredService<IOptions<AuthOptions>>().Value.Dpop)));
         services.AddSingleton<IValidateOptions<AuthOptions>, ReplayCacheValidation>();
         services.TryAddSingleton<IDpopReplayCache>(provider => ReplayCacheValidation.Effective(provider) switch
         {

@@ -32,6 +32,15 @@ public static class DataSetup
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<SharedRedis>();
 
+        // Keys every instance shares without configuration (page tokens, DPoP nonces), kept in PostgreSQL.
+        builder.Services.AddOptions<SharedKeyOptions>()
+            .Bind(builder.Configuration.GetSection(SharedKeyOptions.Section))
+            .Validate(o => o.RefreshInterval >= TimeSpan.FromSeconds(1) && o.RefreshInterval <= TimeSpan.FromHours(1) && o.Overlap >= 2 * o.RefreshInterval,
+                "SharedKeys__RefreshInterval must be between 00:00:01 and 01:00:00, and SharedKeys__Overlap at least twice as long.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<SharedKeys>();
+        builder.Services.AddHostedService<SharedKeysRefresher>();
+
         builder.Services.AddSingleton(services =>
         {
             var options = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
