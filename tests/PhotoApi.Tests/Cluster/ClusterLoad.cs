@@ -25,7 +25,7 @@ public sealed class ClusterLoad
 
     public IReadOnlyCollection<Outcome> Outcomes => _outcomes;
 
-    /// <summary>Requests started from now on are recorded under <paramref name="phase"/>.</summary>
+    /// <summary>Requests started from now on are recorded as started in <paramref name="phase"/>; answers from now on as ended in it.</summary>
     public void EnterPhase(int phase) => Volatile.Write(ref _phase, phase);
 
     /// <param name="firstAddress">Worker w calls from 127.0.0.(firstAddress + w).</param>
@@ -99,11 +99,11 @@ public sealed class ClusterLoad
                 {
                     worker.Created.Add((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!);
                 }
-                _outcomes.Enqueue(new Outcome(phase, write ? "POST" : "GET", response.StatusCode, response.Content.Headers.ContentType?.MediaType));
+                _outcomes.Enqueue(new Outcome(phase, Volatile.Read(ref _phase), write ? "POST" : "GET", response.StatusCode, response.Content.Headers.ContentType?.MediaType));
             }
             catch (HttpRequestException exception)
             {
-                _outcomes.Enqueue(new Outcome(phase, write ? "POST" : "GET", null, exception.InnerException?.Message ?? exception.Message));
+                _outcomes.Enqueue(new Outcome(phase, Volatile.Read(ref _phase), write ? "POST" : "GET", null, exception.InnerException?.Message ?? exception.Message));
             }
             try
             {
@@ -121,8 +121,11 @@ public sealed class ClusterLoad
     }
 }
 
-/// <summary>One answer: the drill phase its request started in, and its status (null: the connection failed, with why in <paramref name="ContentType"/>).</summary>
-public sealed record Outcome(int Phase, string Method, HttpStatusCode? Status, string? ContentType)
+/// <summary>
+/// One answer: the drill phases its request started and ended in (a request started before a fault may end after it),
+/// and its status (null: the connection failed, with why in <paramref name="ContentType"/>).
+/// </summary>
+public sealed record Outcome(int Phase, int EndedIn, string Method, HttpStatusCode? Status, string? ContentType)
 {
     public bool Succeeded => Status is HttpStatusCode.OK or HttpStatusCode.Created;
 }

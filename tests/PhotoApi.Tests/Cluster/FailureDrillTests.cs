@@ -36,10 +36,10 @@ public sealed class FailureDrillTests(RunningCluster cluster, ITestOutputHelper 
         var takenBack = await cluster.WaitForBackendAsync("api-2", "UP");
 
         var failures = load.Outcomes.Where(o => !o.Succeeded).ToList();
-        output.WriteLine($"{load.Outcomes.Count} requests, {failures.Count} failed: {string.Join(", ", failures.Select(f => $"{f.Phase} {f.Method} {(int?)f.Status} {f.ContentType}"))}");
+        output.WriteLine($"{load.Outcomes.Count} requests, {failures.Count} failed: {string.Join(", ", failures.Select(f => $"{f.Phase}-{f.EndedIn} {f.Method} {(int?)f.Status} {f.ContentType}"))}");
         Assert.True(markedDown, "HAProxy's health check never marked the killed instance DOWN.");
         Assert.True(served, "The remaining instances did not serve the load.");
-        Assert.DoesNotContain(failures, f => f.Phase == Before);
+        Assert.DoesNotContain(failures, f => f.EndedIn == Before);   // all was well until the fault
         // One request at a time per worker: at most that many were in flight on the killed instance. HAProxy retries only
         // refused connections (never a request it sent), so new requests to the dead instance went to the others.
         Assert.InRange(failures.Count, 0, load.Workers);
@@ -80,7 +80,7 @@ public sealed class FailureDrillTests(RunningCluster cluster, ITestOutputHelper 
             + string.Join(", ", failures.GroupBy(f => $"{f.Method} {(int?)f.Status}").Select(g => $"{g.Key} x{g.Count()}")));
         Assert.True(recovered, "HAProxy did not see every instance ready again.");
         Assert.True(served, "The service did not serve again after PostgreSQL came back.");
-        Assert.DoesNotContain(failures, f => f.Phase == Before);
+        Assert.DoesNotContain(failures, f => f.EndedIn == Before);   // all was well until the fault
         // During the outage: 503 with a problem body (the API's, or HAProxy's while no instance is ready), nothing else.
         Assert.All(failures, f =>
         {
