@@ -83,10 +83,13 @@ stop_started() {
   for ((i = ${#started[@]} - 1; i >= 0; i--)); do stop_part "${started[$i]}"; done
   started=()
 }
-if [ "$mode" = foreground ]; then trap 'echo; echo "Stopping..."; stop_started; exit 0' INT TERM; trap stop_started EXIT; fi
+# On any exit: a failed start leaves nothing of its own running (a successful background start empties the list first).
+trap stop_started EXIT
+if [ "$mode" = foreground ]; then trap 'echo; echo "Stopping..."; stop_started; exit 0' INT TERM; fi
 
 # 1. Packages, and one build for every instance.
 need curl
+need jq   # the printed token command reads JSON with jq
 need redis-server
 need haproxy
 need pgbouncer
