@@ -26,6 +26,7 @@ builder.AddPhotoApiOpenApi();
 builder.Services.AddUsers();
 builder.AddPhotos();
 builder.Services.AddAlbums();
+builder.Services.AddAdmin();
 
 var app = builder.Build();
 

@@ -1,7 +1,11 @@
+using System.Text.Json.Serialization;
+using System.Text.Json;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using PhotoApi.Auth;
+using PhotoApi.Http;
+using PhotoApi.OpenApi;
 
 namespace PhotoApi.Admin;
 
@@ -10,10 +14,12 @@ public sealed record UsageResponse(long Users, long Photos, long Albums, long Co
 
 public static class AdminApi
 {
+    public static IServiceCollection AddAdmin(this IServiceCollection services) => services.AddJsonTypes(AdminJsonContext.Default);
+
     public static IEndpointRouteBuilder MapAdmin(this IEndpointRouteBuilder routes)
     {
         // No RequireUser: these endpoints act for a service, not for a user, and accept tokens without one.
-        var admin = routes.MapGroup("/v1/admin").WithTags("Admin").RequireScope(Scopes.PhotosAdmin);
+        var admin = routes.MapGroup("/v1/admin").WithDescribedTag("Admin", "Service-wide totals for operators (photos.admin, app tokens welcome).").RequireScope(Scopes.PhotosAdmin);
         admin.MapGet("/usage", GetUsage)
             .WithName("GetUsage")
             .WithSummary("Totals of users, photos, albums and stored content bytes")
@@ -33,3 +39,7 @@ public static class AdminApi
         return TypedResults.Ok(await connection.QuerySingleAsync<UsageResponse>(new CommandDefinition(sql, cancellationToken: cancellationToken)));
     }
 }
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(UsageResponse))]
+internal sealed partial class AdminJsonContext : JsonSerializerContext;

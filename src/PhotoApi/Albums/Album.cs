@@ -1,4 +1,7 @@
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json;
 using System.Text.Json.Serialization;
+using PhotoApi.OpenApi;
 using PhotoApi.Photos;
 
 namespace PhotoApi.Albums;
@@ -13,18 +16,22 @@ public sealed record AlbumResponse(
     DateTime CreatedAt,
     DateTime UpdatedAt);
 
-public sealed record AlbumPage(
-    IReadOnlyList<AlbumResponse> Items,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? NextPageToken);
+/// <summary>The limits of album bodies (read in <see cref="AlbumsApi"/>).</summary>
+public static class AlbumInput
+{
+    public const int MaxTitle = 200;
+    public const int MaxDescription = 2000;
+}
 
-/// <summary>The photos of an album in the order they were added.</summary>
-public sealed record AlbumPhotoPage(
-    IReadOnlyList<PhotoResponse> Items,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? NextPageToken);
+/// <summary>POST /v1/albums body (documentation shape; the body is read by <see cref="AlbumInput"/>).</summary>
+public sealed record CreateAlbumRequest(
+    [property: Required, StringLength(AlbumInput.MaxTitle, MinimumLength = 1)] string Title,
+    [property: StringLength(AlbumInput.MaxDescription)] string? Description);
 
-public sealed record CreateAlbumRequest(string Title, string? Description);
-
-public sealed record UpdateAlbumRequest(string? Title, string? Description);
+/// <summary>PATCH /v1/albums/{id} body: every field optional; <c>null</c> clears the description; title cannot be null.</summary>
+public sealed record UpdateAlbumRequest(
+    [property: NullRefused, StringLength(AlbumInput.MaxTitle, MinimumLength = 1)] string? Title,
+    [property: StringLength(AlbumInput.MaxDescription)] string? Description);
 
 public sealed record AlbumRow(Guid Id, string Title, string? Description, DateTime CreatedAt, DateTime UpdatedAt, long PhotoCount, Guid? CoverPhotoId)
 {
@@ -34,3 +41,9 @@ public sealed record AlbumRow(Guid Id, string Title, string? Description, DateTi
 public sealed record NewAlbum(string Title, string? Description);
 
 public sealed record AlbumChanges(Http.Field<string?> Title, Http.Field<string?> Description);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(AlbumResponse))]
+[JsonSerializable(typeof(Http.Page<AlbumResponse>))]
+[JsonSerializable(typeof(Http.Page<PhotoResponse>))]
+internal sealed partial class AlbumsJsonContext : JsonSerializerContext;

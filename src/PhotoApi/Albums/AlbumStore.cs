@@ -70,7 +70,6 @@ public sealed class AlbumStore(NpgsqlDataSource db)
             UPDATE albums
                SET title       = CASE WHEN @setTitle THEN @title ELSE title END,
                    description = CASE WHEN @setDescription THEN @description ELSE description END,
-                   version     = version + 1,
                    updated_at  = now()
              WHERE id = @id AND user_id = @userId
             """;
@@ -113,7 +112,7 @@ public sealed class AlbumStore(NpgsqlDataSource db)
                 ON CONFLICT (album_id, photo_id) DO NOTHING
                 RETURNING album_id
             ), touched AS (
-                UPDATE albums SET version = version + 1, updated_at = now()
+                UPDATE albums SET updated_at = now()
                  WHERE id IN (SELECT album_id FROM added)
             )
             SELECT count(*) FROM target
@@ -131,7 +130,7 @@ public sealed class AlbumStore(NpgsqlDataSource db)
                  WHERE album_id = @albumId AND photo_id = @photoId AND user_id = @userId
                 RETURNING album_id
             ), touched AS (
-                UPDATE albums SET version = version + 1, updated_at = now()
+                UPDATE albums SET updated_at = now()
                  WHERE id IN (SELECT album_id FROM removed)
             )
             SELECT count(*) FROM removed

@@ -1,7 +1,9 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using PhotoApi.Auth;
 using PhotoApi.Http;
+using PhotoApi.OpenApi;
 using PhotoApi.Photos;
 using PhotoApi.Users;
 
@@ -11,7 +13,7 @@ public static class AlbumsApi
 {
     public static IEndpointRouteBuilder MapAlbums(this IEndpointRouteBuilder routes)
     {
-        var albums = routes.MapGroup("/v1/albums").WithTags("Albums").RequireUser();
+        var albums = routes.MapGroup("/v1/albums").WithDescribedTag("Albums", "Named, ordered collections of the caller's photos.").RequireUser();
 
         var read = albums.MapGroup("").RequireScope(Scopes.PhotosRead);
         read.MapGet("", ListAlbums).WithName("ListAlbums").WithSummary("List the caller's albums, newest first");
@@ -23,6 +25,7 @@ public static class AlbumsApi
             .WithName("CreateAlbum")
             .WithSummary("Create an album")
             .Accepts<CreateAlbumRequest>("application/json")
+            .WithLocation()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         write.MapPatch("/{id}", UpdateAlbum)
@@ -44,19 +47,15 @@ public static class AlbumsApi
         return routes;
     }
 
-    public static async Task<Results<Ok<AlbumPage>, ValidationProblem>> ListAlbums(
-        [Description(Paging.PageSizeDescription)] int? pageSize, [Description(Paging.PageTokenDescription)] string? pageToken, CurrentUser user, AlbumStore store, PageToken pageTokens, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<Page<AlbumResponse>>, ValidationProblem>> ListAlbums(
+        [Description(Paging.PageSizeDescription), Range(1, Paging.MaxPageSize), DefaultValue(Paging.DefaultPageSize)] int? pageSize,
+        [Description(Paging.PageTokenDescription)] string? pageToken,
+        CurrentUser user, AlbumStore store, PageToken pageTokens, CancellationToken cancellationToken)
     {
-        var context = $"albums:{user.Id}";
-        var (size, after, errors) = Paging.Read(pageSize, pageToken, context, pageTokens);
-        if (errors is not null)
-        {
-            return TypedResults.ValidationProblem(errors);
-        }
-        var rows = await store.ListAsync(user.Id, after, size + 1, cancellationToken);
-        var page = rows.Take(size).ToList();
-        var next = rows.Count > size ? pageTokens.Encode(context, new PageCursor(page[^1].CreatedAt, page[^1].Id)) : null;
-        return TypedResults.Ok(new AlbumPage(page.Select(a => a.ToResponse()).ToList(), next));
+        var (page, invalid) = await Paging.ReadAsync(pageSize, pageToken, $"albums:{user.Id}", pageTokens,
+            async (after, limit) => await store.ListAsync(user.Id, after, limit, cancellationToken),
+            row => new PageCursor(row.CreatedAt, row.Id), row => row.ToResponse());
+        return invalid is null ? TypedResults.Ok(page!) : invalid;
     }
 
     public static async Task<Results<Ok<AlbumResponse>, NotFoundProblem>> GetAlbum(
@@ -66,28 +65,24 @@ public static class AlbumsApi
         return row is null ? Problems.NotFound("album") : TypedResults.Ok(row.ToResponse());
     }
 
-    public static async Task<Results<Ok<AlbumPhotoPage>, NotFoundProblem, ValidationProblem>> ListAlbumPhotos(
-        string id, [Description(Paging.PageSizeDescription)] int? pageSize, [Description(Paging.PageTokenDescription)] string? pageToken,
+    public static async Task<Results<Ok<Page<PhotoResponse>>, NotFoundProblem, ValidationProblem>> ListAlbumPhotos(
+        string id,
+        [Description(Paging.PageSizeDescription), Range(1, Paging.MaxPageSize), DefaultValue(Paging.DefaultPageSize)] int? pageSize,
+        [Description(Paging.PageTokenDescription)] string? pageToken,
         CurrentUser user, AlbumStore store, PageToken pageTokens, CancellationToken cancellationToken)
     {
         if (!ObjectId.TryParse(id, out var albumId))
         {
             return Problems.NotFound("album");
         }
-        var context = $"album:{albumId}:{user.Id}";
-        var (size, after, errors) = Paging.Read(pageSize, pageToken, context, pageTokens);
-        if (errors is not null)
+        var (page, invalid) = await Paging.ReadAsync(pageSize, pageToken, $"album:{albumId}:{user.Id}", pageTokens,
+            (after, limit) => store.ListPhotosAsync(user.Id, albumId, after, limit, cancellationToken),
+            row => new PageCursor(row.AddedAt, row.Photo.Id), row => row.Photo.ToResponse());
+        if (invalid is not null)
         {
-            return TypedResults.ValidationProblem(errors);
+            return invalid;
         }
-        var rows = await store.ListPhotosAsync(user.Id, albumId, after, size + 1, cancellationToken);
-        if (rows is null)
-        {
-            return Problems.NotFound("album");
-        }
-        var page = rows.Take(size).ToList();
-        var next = rows.Count > size ? pageTokens.Encode(context, new PageCursor(page[^1].AddedAt, page[^1].Photo.Id)) : null;
-        return TypedResults.Ok(new AlbumPhotoPage(page.Select(r => r.Photo.ToResponse()).ToList(), next));
+        return page is null ? Problems.NotFound("album") : TypedResults.Ok(page);
     }
 
     public static async Task<Results<Created<AlbumResponse>, ValidationProblem, ProblemHttpResult>> CreateAlbum(
@@ -98,8 +93,8 @@ public static class AlbumsApi
         {
             return TypedResults.Problem(problem!);
         }
-        var title = fields.Text("title", 1, PhotoInput.MaxTitle, required: true, nullable: false);
-        var description = fields.Text("description", 0, PhotoInput.MaxDescription);
+        var title = fields.Text("title", 1, AlbumInput.MaxTitle, required: true, nullable: false);
+        var description = fields.Text("description", 0, AlbumInput.MaxDescription);
         if (fields.Errors() is { } errors)
         {
             return TypedResults.ValidationProblem(errors);
@@ -120,8 +115,8 @@ public static class AlbumsApi
         {
             return TypedResults.Problem(problem!);
         }
-        var title = fields.Text("title", 1, PhotoInput.MaxTitle, nullable: false);
-        var description = fields.Text("description", 0, PhotoInput.MaxDescription);
+        var title = fields.Text("title", 1, AlbumInput.MaxTitle, nullable: false);
+        var description = fields.Text("description", 0, AlbumInput.MaxDescription);
         if (fields.Errors() is { } errors)
         {
             return TypedResults.ValidationProblem(errors);
@@ -154,5 +149,5 @@ public static class AlbumsApi
         return removed ? TypedResults.NoContent() : Problems.NotFound("photo in this album");
     }
 
-    public static IServiceCollection AddAlbums(this IServiceCollection services) => services.AddSingleton<AlbumStore>();
+    public static IServiceCollection AddAlbums(this IServiceCollection services) => services.AddSingleton<AlbumStore>().AddJsonTypes(AlbumsJsonContext.Default);
 }

@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using PhotoApi.Configuration;
+using PhotoApi.Http;
 
 namespace PhotoApi.Auth;
 
@@ -13,13 +15,13 @@ public static class AuthSetup
     public static IHostApplicationBuilder AddPhotoApiAuth(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<AuthOptions>()
-            .Bind(builder.Configuration.GetSection(AuthOptions.Section))
+        builder.AddSettings<AuthOptions>(AuthOptions.Section)
             .Configure<IConfiguration>(ReadListsWrittenAsStrings)
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidation>();
         services.AddSingleton<IValidateOptions<AuthOptions>, ResourceUriValidation>();
         services.TryAddSingleton(TimeProvider.System);
+        services.AddJsonTypes(AuthJsonContext.Default);
 
         services.AddHttpClient(IssuerKeySource.HttpClientName, (provider, client) =>
             client.Timeout = provider.GetRequiredService<IOptions<AuthOptions>>().Value.MetadataTimeout);

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -21,12 +22,14 @@ public sealed record ProtectedResourceDocument(
 public static class ProtectedResourceMetadata
 {
     public const string WellKnownPath = "/.well-known/oauth-protected-resource";
+    public const string Tag = "Discovery";
+    public const string TagText = "What a client reads before calling: the authorization servers, scopes and token methods (RFC 9728).";
 
     public static IEndpointRouteBuilder MapProtectedResourceMetadata(this IEndpointRouteBuilder routes)
     {
         routes.MapGet(WellKnownPath, GetMetadata)
             .AllowAnonymous()
-            .WithTags("Discovery")
+            .WithTags(Tag)
             .WithName("GetProtectedResourceMetadata")
             .WithSummary("RFC 9728 protected resource metadata")
             .WithDescription("Which authorization servers issue tokens for this API, which scopes it understands, and how to send a token.");
@@ -103,3 +106,7 @@ public sealed class ResourceUriValidation(IHostEnvironment environment) : IValid
         return ValidateOptionsResult.Success;
     }
 }
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(ProtectedResourceDocument))]
+internal sealed partial class AuthJsonContext : JsonSerializerContext;

@@ -2,6 +2,7 @@ using Dapper;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using PhotoApi.Configuration;
 
 namespace PhotoApi.Data;
 
@@ -13,8 +14,7 @@ public static class DataSetup
         // Rows map snake_case columns onto PascalCase record members.
         DefaultTypeMap.MatchNamesWithUnderscores = true;
 
-        builder.Services.AddOptions<DatabaseOptions>()
-            .Bind(builder.Configuration.GetSection(DatabaseOptions.Section))
+        builder.AddSettings<DatabaseOptions>(DatabaseOptions.Section)
             .Configure<IConfiguration>((options, configuration) =>
             {
                 options.ConnectionString = configuration.GetConnectionString("Photos") ?? options.ConnectionString;
@@ -33,8 +33,7 @@ public static class DataSetup
         builder.Services.AddSingleton<SharedRedis>();
 
         // Keys every instance shares without configuration (page tokens, DPoP nonces), kept in PostgreSQL.
-        builder.Services.AddOptions<SharedKeyOptions>()
-            .Bind(builder.Configuration.GetSection(SharedKeyOptions.Section))
+        builder.AddSettings<SharedKeyOptions>(SharedKeyOptions.Section)
             .Validate(o => o.RefreshInterval >= TimeSpan.FromSeconds(1) && o.RefreshInterval <= TimeSpan.FromHours(1) && o.Overlap >= 2 * o.RefreshInterval,
                 "SharedKeys__RefreshInterval must be between 00:00:01 and 01:00:00, and SharedKeys__Overlap at least twice as long.")
             .ValidateOnStart();

@@ -1,6 +1,9 @@
+using System.Text.Json.Serialization;
+using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using PhotoApi.Auth;
+using PhotoApi.Http;
 
 namespace PhotoApi.Health;
 
@@ -16,6 +19,7 @@ public static class HealthApi
         builder.Services.AddHealthChecks()
             .AddNpgSql(name: "database", tags: [Ready], timeout: TimeSpan.FromSeconds(3))
             .AddCheck<IssuerKeysHealthCheck>("issuer-keys", tags: [Ready]);
+        builder.Services.AddJsonTypes(HealthJsonContext.Default);
         builder.Services.AddSingleton(provider => new ReadinessCache(provider.GetRequiredService<HealthCheckService>(), TimeProvider.System));
         return builder;
     }
@@ -41,7 +45,7 @@ public static class HealthApi
         context.Response.Headers.CacheControl = "no-store";
         return context.Response.WriteAsJsonAsync(
             new HealthReportResponse(report.Status.ToString(), report.Entries.ToDictionary(e => e.Key, e => e.Value.Status.ToString())),
-            Http.PhotoApiJsonContext.Default.HealthReportResponse);
+            HealthJsonContext.Default.HealthReportResponse);
     }
 }
 
@@ -80,3 +84,7 @@ public sealed class ReadinessCache(HealthCheckService health, TimeProvider time)
         return report;
     }
 }
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(HealthReportResponse))]
+internal sealed partial class HealthJsonContext : JsonSerializerContext;

@@ -50,6 +50,6 @@ public static class Commands
     public static async Task<string> OpenApiYamlAsync(IServiceProvider services)
     {
         var document = services.GetRequiredService<ISwaggerProvider>().GetSwagger(OpenApiSetup.DocumentName);
-        return await document.SerializeAsYamlAsync(OpenApiSpecVersion.OpenApi3_0);
+        return await document.SerializeAsYamlAsync(OpenApiSetup.DocumentVersion);
     }
 }

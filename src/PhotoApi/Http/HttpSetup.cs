@@ -16,7 +16,6 @@ public static class HttpSetup
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
             context.ProblemDetails.Extensions.TryAdd("traceId", Activity.Current?.Id ?? context.HttpContext.TraceIdentifier));
         services.AddExceptionHandler<ServiceExceptionHandler>();
-        services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, PhotoApiJsonContext.Default));
         // Binding failures (pageSize=abc) become BadHttpRequestException, which ServiceExceptionHandler turns into a 400 problem.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.Configure<KestrelServerOptions>(options =>
@@ -65,4 +64,11 @@ public static class HttpSetup
             feature.MaxRequestBodySize = bytes;
         }
     }
+}
+
+/// <summary>Each feature registers the source-generated JSON of its own response shapes: no reflection on the hot path.</summary>
+public static class JsonTypes
+{
+    public static IServiceCollection AddJsonTypes(this IServiceCollection services, System.Text.Json.Serialization.JsonSerializerContext context) =>
+        services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, context));
 }

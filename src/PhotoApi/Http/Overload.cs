@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using PhotoApi.Configuration;
 
 namespace PhotoApi.Http;
 
@@ -44,28 +46,27 @@ public static class Overload
 {
     public static IHostApplicationBuilder AddPhotoApiOverloadProtection(this IHostApplicationBuilder builder)
     {
-        var section = builder.Configuration.GetSection(OverloadOptions.Section);
-        builder.Services.AddOptions<OverloadOptions>()
-            .Bind(section)
+        builder.AddSettings<OverloadOptions>(OverloadOptions.Section)
             .Validate(o => o.MaxConcurrentRequests >= 0 && o.QueueLength >= 0 && o.RequestTimeout > TimeSpan.Zero && o.DrainTimeout >= TimeSpan.Zero,
                 "Limits__MaxConcurrentRequests must not be negative (0 turns the limiter off), Limits__QueueLength not negative, Limits__RequestTimeout and Limits__DrainTimeout not negative.")
             .Validate(o => o.MaxConcurrentTransfers > 0 && o.TransfersPerUser > 0 && o.TransferTimeout > TimeSpan.Zero && o.MinTransferBytesPerSecond > 0,
                 "Limits__MaxConcurrentTransfers, Limits__TransfersPerUser, Limits__TransferTimeout and Limits__MinTransferBytesPerSecond must be positive.")
             .ValidateOnStart();
 
-        var settings = section.Get<OverloadOptions>() ?? new OverloadOptions();
-        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = settings.DrainTimeout);
-        builder.Services.AddRequestTimeouts(options =>
+        // Read from the validated options, never from raw configuration.
+        builder.Services.AddOptions<HostOptions>().Configure<IOptions<OverloadOptions>>((host, overload) => host.ShutdownTimeout = overload.Value.DrainTimeout);
+        builder.Services.AddRequestTimeouts();
+        builder.Services.AddOptions<RequestTimeoutOptions>().Configure<IOptions<OverloadOptions>>((options, overload) =>
         {
             options.DefaultPolicy = new RequestTimeoutPolicy
             {
-                Timeout = settings.RequestTimeout,
+                Timeout = overload.Value.RequestTimeout,
                 TimeoutStatusCode = StatusCodes.Status503ServiceUnavailable,
                 WriteTimeoutResponse = WriteTimeoutAsync,
             };
             options.AddPolicy(TransferPolicy, new RequestTimeoutPolicy
             {
-                Timeout = settings.TransferTimeout,
+                Timeout = overload.Value.TransferTimeout,
                 TimeoutStatusCode = StatusCodes.Status503ServiceUnavailable,
                 WriteTimeoutResponse = WriteTimeoutAsync,
             });

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
+using PhotoApi.Configuration;
 
 namespace PhotoApi.Http;
 
@@ -28,8 +29,7 @@ public static class Proxies
     public static IHostApplicationBuilder AddPhotoApiProxies(this IHostApplicationBuilder builder)
     {
         var section = builder.Configuration.GetSection(ProxyOptions.Section);
-        builder.Services.AddOptions<ProxyOptions>()
-            .Bind(section)
+        builder.AddSettings<ProxyOptions>(ProxyOptions.Section)
             .Configure(options =>
             {
                 // Operators write lists as one value ("10.0.0.1,10.0.0.2"); the binder only reads indexed children.

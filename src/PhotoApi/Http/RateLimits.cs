@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using PhotoApi.Auth;
+using PhotoApi.Configuration;
 using PhotoApi.Data;
 
 namespace PhotoApi.Http;
@@ -42,8 +43,7 @@ public static class RateLimits
 {
     public static IHostApplicationBuilder AddPhotoApiRateLimits(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<RateLimitOptions>()
-            .Bind(builder.Configuration.GetSection(RateLimitOptions.Section))
+        builder.AddSettings<RateLimitOptions>(RateLimitOptions.Section)
             .Validate(o => o.PermitsPerWindow > 0 && o.AnonymousPermitsPerWindow > 0 && o.AddressPermitsPerWindow > 0 && o.Window > TimeSpan.Zero,
                 "RateLimits__PermitsPerWindow, RateLimits__AnonymousPermitsPerWindow and RateLimits__AddressPermitsPerWindow must be positive, RateLimits__Window longer than zero.")
             .ValidateOnStart();

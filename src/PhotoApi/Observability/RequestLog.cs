@@ -1,8 +1,9 @@
 using System.Diagnostics;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using PhotoApi.Auth;
+using PhotoApi.Configuration;
 
 namespace PhotoApi.Observability;
 
@@ -34,8 +35,7 @@ public static partial class RequestLog
 
     public static IHostApplicationBuilder AddPhotoApiRequestLog(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<RequestLogOptions>()
-            .Bind(builder.Configuration.GetSection(RequestLogOptions.Section))
+        builder.AddSettings<RequestLogOptions>(RequestLogOptions.Section)
             .Validate(o => o.ErrorSummaryInterval >= TimeSpan.FromSeconds(1), "RequestLog__ErrorSummaryInterval must be at least one second.")
             .ValidateOnStart();
         builder.Services.AddSingleton<ErrorSummary>();

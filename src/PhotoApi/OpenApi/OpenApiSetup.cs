@@ -1,10 +1,22 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 using PhotoApi.Auth;
+using PhotoApi.Configuration;
+using PhotoApi.Http;
 using Swashbuckle.AspNetCore.SwaggerGen;
 
 namespace PhotoApi.OpenApi;
+
+/// <summary>The <c>OpenApi__*</c> settings.</summary>
+public sealed class OpenApiOptions
+{
+    public const string Section = "OpenApi";
+
+    /// <summary>The client id Swagger UI signs in with at the issuer (authorization code + PKCE).</summary>
+    public string SwaggerClientId { get; set; } = "swagger";
+}
 
 /// <summary>The OpenAPI document (Swashbuckle) and Swagger UI at /swagger. openapi.yaml at the repository root is this document.</summary>
 public static class OpenApiSetup
@@ -13,11 +25,17 @@ public static class OpenApiSetup
     public const string BearerScheme = "bearer";
     public const string OpenIdConnectScheme = "oidc";
 
+    /// <summary>OpenAPI 3.1: its schemas are JSON Schema 2020-12, and every security alternative can name the scope it needs.</summary>
+    public const OpenApiSpecVersion DocumentVersion = OpenApiSpecVersion.OpenApi3_1;
+
     /// <summary>Swagger UI reads the issuer's discovery document through this path (a redirect), so openapi.yaml stays the same in every environment.</summary>
     public const string DiscoveryPath = "/swagger/openid-configuration";
 
     public static IHostApplicationBuilder AddPhotoApiOpenApi(this IHostApplicationBuilder builder)
     {
+        builder.AddSettings<OpenApiOptions>(OpenApiOptions.Section)
+            .Validate(o => !string.IsNullOrWhiteSpace(o.SwaggerClientId), "OpenApi__SwaggerClientId must not be empty.")
+            .ValidateOnStart();
         builder.Services.AddEndpointsApiExplorer();
         builder.Services.AddSwaggerGen(options =>
         {
@@ -25,6 +43,7 @@ public static class OpenApiSetup
             {
                 Title = "PhotoApi",
                 Version = "v1",
+                Contact = new OpenApiContact { Name = "PhotoApi maintainers (see README.md and SECURITY.md in the repository)" },
                 Description = "An OAuth 2.0 protected resource: each user's photos, photo content and albums. "
                     + "Send an access token from a trusted authorization server as 'Authorization: Bearer <token>'. "
                     + "Scopes: photos.read (view), photos.write (change), photos.admin (service totals). "
@@ -44,19 +63,30 @@ public static class OpenApiSetup
                 OpenIdConnectUrl = new Uri(DiscoveryPath, UriKind.Relative),
                 Description = "Sign in at the configured authorization server (authorization code with PKCE) and consent to the scopes you pick.",
             });
+            // Relative to where the document is served (OAS 3.1 §4.8.5): the same document for every deployment.
+            options.AddServer(new OpenApiServer { Url = "/", Description = "This API, where the document is served (the quick start: http://localhost:5000)." });
             options.OperationFilter<ScopeOperationFilter>();
-            options.OperationFilter<ImageBodyOperationFilter>();
+            options.OperationFilter<BinaryBodyOperationFilter>();
+            options.OperationFilter<HeadersOperationFilter>();
+            options.OperationFilter<ServiceProblemsOperationFilter>();
+            options.DocumentFilter<TagDescriptionsDocumentFilter>();
+            options.SchemaFilter<DisallowNullSchemaFilter>();
             options.SupportNonNullableReferenceTypes();
+            // Page<PhotoResponse> is "PhotoPage" in the document, as a client generator would name it by hand.
+            var defaultIds = options.SchemaGeneratorOptions.SchemaIdSelector;
+            options.CustomSchemaIds(type => type.IsConstructedGenericType && type.GetGenericTypeDefinition() == typeof(Page<>)
+                ? type.GetGenericArguments()[0].Name.Replace("Response", "", StringComparison.Ordinal) + "Page"
+                : defaultIds(type));
         });
         return builder;
     }
 
     public static WebApplication UsePhotoApiOpenApi(this WebApplication app)
     {
-        var clientId = app.Configuration["OpenApi:SwaggerClientId"] ?? "swagger";
+        var clientId = app.Services.GetRequiredService<IOptions<OpenApiOptions>>().Value.SwaggerClientId;
         // Before authentication: the document and the UI are public. In a branch, so API requests pay one path check
         // instead of Swashbuckle's template and regex matching (measured in docs/performance.md).
-        app.UseWhen(context => context.Request.Path.StartsWithSegments("/swagger"), swagger => swagger.UseSwagger().UseSwaggerUI(options =>
+        app.UseWhen(context => context.Request.Path.StartsWithSegments("/swagger"), swagger => swagger.UseSwagger(options => options.OpenApiVersion = DocumentVersion).UseSwaggerUI(options =>
         {
             options.SwaggerEndpoint($"/swagger/{DocumentName}/swagger.json", "PhotoApi v1");
             options.DocumentTitle = "PhotoApi";
@@ -88,19 +118,23 @@ public sealed class ScopeOperationFilter : IOperationFilter
         var metadata = context.ApiDescription.ActionDescriptor.EndpointMetadata;
         if (metadata.OfType<IAllowAnonymous>().Any())
         {
+            // No token needed: an empty list, not a missing one (OAS 3.1 §4.8.10: "An empty array removes the requirement").
+            operation.Security = [];
             return;
         }
 
         var scope = metadata.OfType<ScopeDeclaration>().LastOrDefault()?.Scope;
-        // Either a pasted token or a sign-in through the issuer (then Swagger UI shows and requests the scope).
+        // Either a pasted token or a sign-in through the issuer (then Swagger UI shows and requests the scope). Both name the
+        // scope: a token without it is refused whichever way it was obtained (OAS 3.1 §4.8.30.1 allows roles for http schemes).
+        List<string> scopes = scope is null ? [] : [scope];
         operation.Security ??= [];
         operation.Security.Add(new OpenApiSecurityRequirement
         {
-            [new OpenApiSecuritySchemeReference(OpenApiSetup.BearerScheme, context.Document)] = [],
+            [new OpenApiSecuritySchemeReference(OpenApiSetup.BearerScheme, context.Document)] = scopes,
         });
         operation.Security.Add(new OpenApiSecurityRequirement
         {
-            [new OpenApiSecuritySchemeReference(OpenApiSetup.OpenIdConnectScheme, context.Document)] = scope is null ? [] : [scope],
+            [new OpenApiSecuritySchemeReference(OpenApiSetup.OpenIdConnectScheme, context.Document)] = [.. scopes],
         });
 
         var problem = context.SchemaGenerator.GenerateSchema(typeof(ProblemDetails), context.SchemaRepository);

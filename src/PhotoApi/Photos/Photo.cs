@@ -1,5 +1,8 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json;
 using System.Text.Json.Serialization;
+using PhotoApi.OpenApi;
 
 namespace PhotoApi.Photos;
 
@@ -15,16 +18,17 @@ public sealed record PhotoResponse(
     [property: Description("Size of the uploaded image in bytes; null until content is uploaded.")] long? SizeBytes,
     [property: Description("Lowercase hex SHA-256 of the uploaded image; null until content is uploaded.")] string? Sha256);
 
-/// <summary>One page of photos, newest first; <c>nextPageToken</c> is absent on the last page.</summary>
-public sealed record PhotoPage(
-    IReadOnlyList<PhotoResponse> Items,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? NextPageToken);
-
 /// <summary>POST /v1/photos body (documentation shape; the body is read by <see cref="PhotoInput"/>).</summary>
-public sealed record CreatePhotoRequest(string Title, string? Description, DateTimeOffset? TakenAt);
+public sealed record CreatePhotoRequest(
+    [property: Required, StringLength(PhotoInput.MaxTitle, MinimumLength = 1)] string Title,
+    [property: StringLength(PhotoInput.MaxDescription)] string? Description,
+    DateTimeOffset? TakenAt);
 
-/// <summary>PATCH /v1/photos/{id} body: every field optional; <c>null</c> clears description or takenAt.</summary>
-public sealed record UpdatePhotoRequest(string? Title, string? Description, DateTimeOffset? TakenAt);
+/// <summary>PATCH /v1/photos/{id} body: every field optional; <c>null</c> clears description or takenAt; title cannot be null.</summary>
+public sealed record UpdatePhotoRequest(
+    [property: NullRefused, StringLength(PhotoInput.MaxTitle, MinimumLength = 1)] string? Title,
+    [property: StringLength(PhotoInput.MaxDescription)] string? Description,
+    DateTimeOffset? TakenAt);
 
 /// <summary>A photo row as stored.</summary>
 public sealed record PhotoRow(
@@ -50,3 +54,8 @@ public sealed record NewPhoto(string Title, string? Description, DateTime? Taken
 
 /// <summary>The validated content of a PATCH: only fields that are set change.</summary>
 public sealed record PhotoChanges(Http.Field<string?> Title, Http.Field<string?> Description, Http.Field<DateTime?> TakenAt);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(PhotoResponse))]
+[JsonSerializable(typeof(Http.Page<PhotoResponse>))]
+internal sealed partial class PhotosJsonContext : JsonSerializerContext;

@@ -1,8 +1,11 @@
+using System.ComponentModel.DataAnnotations;
 using System.ComponentModel;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using PhotoApi.Auth;
+using PhotoApi.Configuration;
 using PhotoApi.Http;
+using PhotoApi.OpenApi;
 using PhotoApi.Users;
 
 namespace PhotoApi.Photos;
@@ -11,7 +14,7 @@ public static class PhotosApi
 {
     public static IEndpointRouteBuilder MapPhotos(this IEndpointRouteBuilder routes)
     {
-        var photos = routes.MapGroup("/v1/photos").WithTags("Photos").RequireUser();
+        var photos = routes.MapGroup("/v1/photos").WithDescribedTag("Photos", "The caller's photos: title, description, when taken, and what was uploaded.").RequireUser();
 
         var read = photos.MapGroup("").RequireScope(Scopes.PhotosRead);
         read.MapGet("", ListPhotos)
@@ -21,13 +24,16 @@ public static class PhotosApi
         read.MapGet("/{id}", GetPhoto)
             .WithName("GetPhoto")
             .WithSummary("Get one of the caller's photos")
-            .WithDescription("The ETag header is the photo's version; send it back in If-Match to change or delete the photo only if nobody else did meanwhile.");
+            .WithDescription("The ETag header is the photo's version; send it back in If-Match to change or delete the photo only if nobody else did meanwhile.")
+            .WithETag(StatusCodes.Status200OK);
 
         var write = photos.MapGroup("").RequireScope(Scopes.PhotosWrite);
         write.MapPost("", CreatePhoto)
             .WithName("CreatePhoto")
             .WithSummary("Create a photo")
             .Accepts<CreatePhotoRequest>("application/json")
+            .WithLocation()
+            .WithETag(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         write.MapPatch("/{id}", UpdatePhoto)
@@ -35,34 +41,29 @@ public static class PhotosApi
             .WithSummary("Change a photo's title, description or takenAt")
             .WithDescription("Only the fields sent change; null clears description or takenAt (JSON merge patch, RFC 7396).")
             .Accepts<UpdatePhotoRequest>("application/json", "application/merge-patch+json")
+            .WithIfMatch()
+            .WithETag(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         write.MapDelete("/{id}", DeletePhoto)
             .WithName("DeletePhoto")
             .WithSummary("Delete a photo, its content and its album memberships")
+            .WithIfMatch()
             .ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .RequireRecentSignIn();
         return routes;
     }
 
-    public static async Task<Results<Ok<PhotoPage>, ValidationProblem>> ListPhotos(
-        [Description(Paging.PageSizeDescription)] int? pageSize,
+    public static async Task<Results<Ok<Page<PhotoResponse>>, ValidationProblem>> ListPhotos(
+        [Description(Paging.PageSizeDescription), Range(1, Paging.MaxPageSize), DefaultValue(Paging.DefaultPageSize)] int? pageSize,
         [Description(Paging.PageTokenDescription)] string? pageToken,
         CurrentUser user, PhotoStore store, PageToken pageTokens, CancellationToken cancellationToken)
     {
-        var context = $"photos:{user.Id}";
-        var (size, after, errors) = Paging.Read(pageSize, pageToken, context, pageTokens);
-        if (errors is not null)
-        {
-            return TypedResults.ValidationProblem(errors);
-        }
-
-        // One row more than asked tells whether another page exists without a count query.
-        var rows = await store.ListAsync(user.Id, after, size + 1, cancellationToken);
-        var page = rows.Take(size).Select(r => r.ToResponse()).ToList();
-        var next = rows.Count > size ? pageTokens.Encode(context, new PageCursor(page[^1].CreatedAt, page[^1].Id)) : null;
-        return TypedResults.Ok(new PhotoPage(page, next));
+        var (page, invalid) = await Paging.ReadAsync(pageSize, pageToken, $"photos:{user.Id}", pageTokens,
+            async (after, limit) => await store.ListAsync(user.Id, after, limit, cancellationToken),
+            row => new PageCursor(row.CreatedAt, row.Id), row => row.ToResponse());
+        return invalid is null ? TypedResults.Ok(page!) : invalid;
     }
 
     public static async Task<Results<Ok<PhotoResponse>, NotFoundProblem>> GetPhoto(
@@ -143,11 +144,10 @@ public static class PhotosApi
 
     public static IHostApplicationBuilder AddPhotos(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<PhotosOptions>()
-            .Bind(builder.Configuration.GetSection(PhotosOptions.Section))
+        builder.AddSettings<PhotosOptions>(PhotosOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddSingleton<PhotoStore>();
+        builder.Services.AddSingleton<PhotoStore>().AddJsonTypes(PhotosJsonContext.Default);
         builder.Services.AddSingleton<Content.IPhotoContentStore, Content.PostgresPhotoContentStore>();
         return builder;
     }

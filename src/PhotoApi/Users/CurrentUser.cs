@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using PhotoApi.Auth;
+using PhotoApi.Http;
 
 namespace PhotoApi.Users;
 
@@ -87,5 +88,5 @@ public static class CurrentUserExtensions
     }
 
     public static IServiceCollection AddUsers(this IServiceCollection services) =>
-        services.AddSingleton<UserStore>().AddSingleton<UserDirectory>().AddScoped<CurrentUser>();
+        services.AddSingleton<UserStore>().AddSingleton<UserDirectory>().AddScoped<CurrentUser>().AddJsonTypes(UsersJsonContext.Default);
 }

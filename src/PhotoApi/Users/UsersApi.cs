@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using PhotoApi.Auth;
 using PhotoApi.Http;
+using PhotoApi.OpenApi;
 
 namespace PhotoApi.Users;
 
@@ -10,7 +11,7 @@ public static class UsersApi
     public static IEndpointRouteBuilder MapUsers(this IEndpointRouteBuilder routes)
     {
         // photos.read: the profile reveals how many photos the user has; no PhotoApi scope at all must not buy anything.
-        var me = routes.MapGroup("/v1/me").WithTags("Users").RequireUser().RequireScope(Scopes.PhotosRead);
+        var me = routes.MapGroup("/v1/me").WithDescribedTag("Users", "The signed-in user, created on first call from the token's subject.").RequireUser().RequireScope(Scopes.PhotosRead);
         me.MapGet("", GetMe)
             .WithName("GetMe")
             .WithSummary("The caller's profile")

@@ -98,9 +98,9 @@ public static class Suite
             using var client = new HttpClient { BaseAddress = new Uri(host.BaseUrl), Timeout = TimeSpan.FromSeconds(60) };
 
             resolver = await client.GetStringAsync("/bench/json-resolver");
-            if (!resolver.EndsWith(nameof(PhotoApiJsonContext), StringComparison.Ordinal))
+            if (!resolver.EndsWith(nameof(PhotoApi.Photos.PhotosJsonContext), StringComparison.Ordinal))
             {
-                failures.Add($"PhotoResponse is serialized by {resolver}, not by the source-generated PhotoApiJsonContext.");
+                failures.Add($"PhotoResponse is serialized by {resolver}, not by the source-generated PhotosJsonContext.");
             }
 
             var data = await PrepareAsync(options, connectionString, client);

@@ -51,7 +51,7 @@ public sealed class DpopInteropTests : IAsyncLifetime
 
     private async Task<JsonElement> RunAsync(params string[] args)
     {
-        var interop = FindInteropFolder();
+        var interop = RepositoryRoot.NodeTools("oauth4webapi");
         var start = new ProcessStartInfo("node")
         {
             WorkingDirectory = interop,
@@ -72,20 +72,5 @@ public sealed class DpopInteropTests : IAsyncLifetime
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
         Assert.True(process.ExitCode == 0, $"node exited with {process.ExitCode}: {await stderr}");
         return JsonDocument.Parse(await stdout).RootElement.Clone();
-    }
-
-    /// <summary>tests/interop, with its node_modules (scripts/test.sh runs npm ci there).</summary>
-    private static string FindInteropFolder()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            var interop = Path.Combine(folder.FullName, "tests", "interop");
-            if (File.Exists(Path.Combine(interop, "package-lock.json")))
-            {
-                Assert.True(Directory.Exists(Path.Combine(interop, "node_modules", "oauth4webapi")), "Run `npm ci` in tests/interop (scripts/test.sh does).");
-                return interop;
-            }
-        }
-        throw new InvalidOperationException("tests/interop not found above " + AppContext.BaseDirectory);
     }
 }

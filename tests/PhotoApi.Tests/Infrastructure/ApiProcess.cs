@@ -46,12 +46,7 @@ public static class ApiProcess
     private static string AssemblyPath()
     {
         var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "PhotoApi.sln")))
-        {
-            directory = directory.Parent;
-        }
-        var path = Path.Combine(directory!.FullName, "src", "PhotoApi", "bin", configuration, "net10.0", "PhotoApi.dll");
+        var path = RepositoryRoot.File("src", "PhotoApi", "bin", configuration, "net10.0", "PhotoApi.dll");
         return File.Exists(path) ? path : throw new FileNotFoundException("Build src/PhotoApi first.", path);
     }
 }

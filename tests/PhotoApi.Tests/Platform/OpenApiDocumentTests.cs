@@ -7,13 +7,11 @@ namespace PhotoApi.Tests.Platform;
 [Collection(ApiCollection.Name)]
 public sealed class OpenApiDocumentTests(ApiFixture fixture)
 {
-    private static readonly string RepositoryRoot = FindRoot();
-
     [Fact]
     public async Task ServedDocument_EqualsTheCommittedOpenApiYaml()
     {
         var served = await fixture.Api.Anonymous().GetStringAsync("/swagger/v1/swagger.yaml");
-        var committed = await File.ReadAllTextAsync(Path.Combine(RepositoryRoot, "openapi.yaml"));
+        var committed = await File.ReadAllTextAsync(RepositoryRoot.File("openapi.yaml"));
 
         Assert.True(Normalize(served) == Normalize(committed),
             "openapi.yaml differs from the document the app serves; run scripts/openapi.sh and commit the result.");
@@ -25,12 +23,15 @@ public sealed class OpenApiDocumentTests(ApiFixture fixture)
         var yaml = new YamlStream();
         yaml.Load(new StringReader(await fixture.Api.Anonymous().GetStringAsync("/swagger/v1/swagger.yaml")));
         var paths = (YamlMappingNode)((YamlMappingNode)yaml.Documents[0].RootNode)["paths"];
+        var schemes = (YamlMappingNode)((YamlMappingNode)((YamlMappingNode)yaml.Documents[0].RootNode)["components"])["securitySchemes"];
 
         var checkedOperations = 0;
         foreach (var (path, item) in paths.Children)
         {
             if (path.ToString().StartsWith("/.well-known/", StringComparison.Ordinal))
             {
+                // Public: an empty requirement list says so (a missing one would mean "whatever the document's default is").
+                Assert.Empty((YamlSequenceNode)((YamlMappingNode)((YamlMappingNode)item)["get"])["security"]);
                 continue;
             }
             foreach (var (method, operationNode) in ((YamlMappingNode)item).Children)
@@ -39,6 +40,16 @@ public sealed class OpenApiDocumentTests(ApiFixture fixture)
                 var name = $"{method} {path}";
                 Assert.True(operation.Children.ContainsKey("security"), $"{name} has no security requirement");
                 Assert.True(operation.Children.ContainsKey("x-required-scope"), $"{name} does not show its scope");
+                // Every alternative names a defined scheme and asks for the operation's scope (a token without it is refused either way).
+                var scope = operation["x-required-scope"].ToString();
+                foreach (var requirement in ((YamlSequenceNode)operation["security"]).Children.Cast<YamlMappingNode>())
+                {
+                    foreach (var (scheme, scopes) in requirement.Children)
+                    {
+                        Assert.True(schemes.Children.ContainsKey(scheme), $"{name} names the undefined scheme {scheme}");
+                        Assert.Equal([scope], ((YamlSequenceNode)scopes).Children.Select(c => c.ToString()));
+                    }
+                }
                 var responses = (YamlMappingNode)operation["responses"];
                 Assert.True(responses.Children.ContainsKey("401"), $"{name} does not document 401");
                 Assert.True(responses.Children.ContainsKey("403"), $"{name} does not document 403");
@@ -67,14 +78,4 @@ public sealed class OpenApiDocumentTests(ApiFixture fixture)
     }
 
     private static string Normalize(string text) => text.Replace("\r\n", "\n", StringComparison.Ordinal).Trim();
-
-    private static string FindRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "PhotoApi.sln")))
-        {
-            directory = directory.Parent;
-        }
-        return directory?.FullName ?? throw new InvalidOperationException("PhotoApi.sln not found above the test binaries.");
-    }
 }

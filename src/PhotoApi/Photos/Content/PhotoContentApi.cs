@@ -4,26 +4,25 @@ using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using PhotoApi.Auth;
 using PhotoApi.Http;
+using PhotoApi.OpenApi;
 using PhotoApi.Users;
 
 namespace PhotoApi.Photos.Content;
-
-/// <summary>Marks the image endpoints, whose bodies the OpenAPI document shows as binary images.</summary>
-public sealed record ImageBody(bool Request, bool Response);
 
 public static class PhotoContentApi
 {
     public static IEndpointRouteBuilder MapPhotoContent(this IEndpointRouteBuilder routes)
     {
         // Transfers: their own concurrency budget, a per-user limit, a finite timeout and a minimum data rate (Overload.IsTransfer).
-        var content = routes.MapGroup("/v1/photos/{id}/content").WithTags("Photo content").RequireUser().IsTransfer();
+        var content = routes.MapGroup("/v1/photos/{id}/content").WithDescribedTag("Photo content", "The image bytes of a photo: upload, replace, download (ranged and conditional).").RequireUser().IsTransfer();
 
         content.MapGroup("").RequireScope(Scopes.PhotosRead)
             .MapGet("", GetContent)
             .WithName("GetPhotoContent")
             .WithSummary("Download a photo's image")
             .WithDescription("Streams the image with a strong ETag (its SHA-256). Supports If-None-Match (304) and a single Range (206, or 416).")
-            .WithMetadata(new ImageBody(Request: false, Response: true));
+            .ProducesBinary(ImageFormat.MediaTypes)
+            .WithETag(StatusCodes.Status200OK, StatusCodes.Status206PartialContent, StatusCodes.Status304NotModified);
 
         content.MapGroup("").RequireScope(Scopes.PhotosWrite)
             .MapPut("", PutContent)
@@ -31,7 +30,9 @@ public static class PhotoContentApi
             .WithSummary("Upload or replace a photo's image")
             .WithDescription("The raw body is the image: image/jpeg, image/png, image/gif or image/webp, and it must really be that type. "
                 + "Replacement is atomic: a failed, oversized or aborted upload leaves the previous image in place.")
-            .WithMetadata(new ImageBody(Request: true, Response: false))
+            .AcceptsBinary(ImageFormat.MediaTypes)
+            .WithLocation()
+            .WithETag(StatusCodes.Status200OK, StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             // Replacing the image destroys the previous one: destructive, like the DELETEs.

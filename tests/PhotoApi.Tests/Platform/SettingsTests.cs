@@ -1,0 +1,82 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using PhotoApi.Auth;
+using PhotoApi.Data;
+using PhotoApi.Http;
+using PhotoApi.OpenApi;
+using PhotoApi.Photos;
+
+namespace PhotoApi.Tests.Platform;
+
+/// <summary>An operator who misspells a setting is told at start-up, by name, instead of running with the default.</summary>
+public sealed class SettingsTests
+{
+    [Theory]
+    [InlineData("Auth:Audiance", "photo-api", "Auth__Audiance (did you mean Auth__Audience?)")]
+    [InlineData("Auth:Issuers:0:Authorty", "http://127.0.0.1:5002", "Auth__Issuers__0__Authorty (did you mean Auth__Issuers__0__Authority?)")]
+    [InlineData("Auth:Dpop:RequireNonse", "true", "Auth__Dpop__RequireNonse (did you mean Auth__Dpop__RequireNonce?)")]
+    [InlineData("Database:MigrateOnStart", "false", "Database__MigrateOnStart (did you mean Database__MigrateOnStartup?)")]
+    [InlineData("Limits:RequestTimeot", "00:00:10", "Limits__RequestTimeot (did you mean Limits__RequestTimeout?)")]
+    [InlineData("Photos:MaxBytes", "10", "Photos__MaxBytes")]
+    [InlineData("OpenApi:ClientId", "swagger", "OpenApi__ClientId")]
+    public void AMisspeltSetting_StopsStartUpNamingIt(string key, string value, string message)
+    {
+        var error = StartUpError(new Dictionary<string, string?> { [key] = value });
+
+        Assert.Contains(message, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void KeysInCaseOtherThanDeclared_ListsAndMaps_AreKnown()
+    {
+        var error = StartUpError(new Dictionary<string, string?>
+        {
+            ["auth:audience"] = "photo-api",
+            ["Auth:Issuers:0:Authority"] = "http://127.0.0.1:5002",
+            ["Auth:ValidAlgorithms"] = "RS256,ES256",
+            ["Auth:ValidAlgorithms:0"] = "RS256",
+            ["Auth:ScopeMap:Photos.Read.All"] = "photos.read",
+            ["Limits:RequestTimeout"] = "00:00:10",
+            ["Database:MigrateOnStartup"] = "false",
+            ["Auth:Nonsense"] = "x",
+        });
+
+        // The one unknown key is the only complaint.
+        Assert.Contains("Unknown settings (misspelt, or no longer used): Auth__Nonsense.", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SectionsPhotoApiDoesNotOwn_AreLeftAlone()
+    {
+        var builder = Builder(new Dictionary<string, string?> { ["Logging:LogLevel:Whatever"] = "Warning", ["DevIssuer:Anything"] = "x", ["Kestrel:Limits:Foo"] = "1" });
+        using var app = builder.Build();
+
+        app.Services.GetRequiredService<IStartupValidator>().Validate();
+    }
+
+    private static string StartUpError(Dictionary<string, string?> settings)
+    {
+        using var app = Builder(settings).Build();
+        var error = Assert.ThrowsAny<Exception>(() => app.Services.GetRequiredService<IStartupValidator>().Validate());
+        // Several failing sections are reported together.
+        return error is AggregateException all ? string.Join("\n", all.InnerExceptions.Select(e => e.Message)) : error.Message;
+    }
+
+    private static WebApplicationBuilder Builder(Dictionary<string, string?> settings)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        settings.TryAdd("Auth:Authority", "http://127.0.0.1:5001");
+        settings.TryAdd("Auth:RequireHttpsMetadata", "false");
+        settings.TryAdd("Auth:ResourceUri", "http://localhost:5000");
+        settings.TryAdd("ConnectionStrings:Photos", "Host=127.0.0.1;Database=unused");
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.AddPhotoApiAuth();
+        builder.AddPhotoData();
+        builder.AddPhotos();
+        builder.AddPhotoApiOverloadProtection();
+        builder.AddPhotoApiOpenApi();
+        return builder;
+    }
+}
