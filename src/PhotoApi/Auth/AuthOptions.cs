@@ -43,6 +43,9 @@ public sealed class AuthOptions
     /// <summary>Several trusted issuers at once (<c>Auth__Issuers__0__Authority</c>, ...).</summary>
     public List<IssuerOptions> Issuers { get; set; } = [];
 
+    /// <summary>True when <see cref="Issuers"/> holds the single <c>Auth__Authority</c> form, folded in at start-up (<see cref="AuthOptionsValidation.FoldSingleIssuer"/>).</summary>
+    internal bool SingleIssuerForm { get; set; }
+
     /// <summary>Refuse metadata over plain HTTP; false is allowed for loopback addresses only.</summary>
     public bool RequireHttpsMetadata { get; set; } = true;
 

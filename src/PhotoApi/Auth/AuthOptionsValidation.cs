@@ -8,11 +8,18 @@ public sealed class AuthOptionsValidation : IValidateOptions<AuthOptions>
 {
     private static readonly HashSet<string> AsymmetricAlgorithms = new(AuthOptions.DefaultAlgorithms, StringComparer.Ordinal);
 
-    /// <summary>The configured issuers: <c>Auth__Issuers__N__*</c>, or the single <c>Auth__Authority</c> form.</summary>
-    public static IReadOnlyList<IssuerOptions> EffectiveIssuers(AuthOptions options) =>
-        options.Issuers.Count > 0 || string.IsNullOrWhiteSpace(options.Authority)
-            ? options.Issuers
-            : [new IssuerOptions
+    /// <summary>
+    /// The single <c>Auth__Authority</c> form becomes <c>Issuers[0]</c> before validation (a PostConfigure), so everything
+    /// after start-up sees one shape: a list of issuers.
+    /// </summary>
+    public static void FoldSingleIssuer(AuthOptions options)
+    {
+        if (options.Issuers.Count > 0 || string.IsNullOrWhiteSpace(options.Authority))
+        {
+            return;
+        }
+        options.SingleIssuerForm = true;
+        options.Issuers = [new IssuerOptions
             {
                 Authority = options.Authority,
                 MetadataAddress = options.MetadataAddress,
@@ -25,16 +32,17 @@ public sealed class AuthOptionsValidation : IValidateOptions<AuthOptions>
                 RequireEntitlement = options.RequireEntitlement,
                 RequireSenderConstrainedTokens = options.RequireSenderConstrainedTokens,
             }];
+    }
 
     public ValidateOptionsResult Validate(string? name, AuthOptions options)
     {
         var errors = new List<string>();
 
-        if (options.Issuers.Count > 0 && !string.IsNullOrWhiteSpace(options.Authority))
+        if (!options.SingleIssuerForm && options.Issuers.Count > 0 && !string.IsNullOrWhiteSpace(options.Authority))
         {
             errors.Add("Set either Auth__Authority (one issuer) or Auth__Issuers__N__Authority (several), not both.");
         }
-        var issuers = EffectiveIssuers(options);
+        var issuers = options.Issuers;
         if (issuers.Count == 0)
         {
             errors.Add("Auth__Authority is required: the base URL of the authorization server whose tokens PhotoApi accepts (or Auth__Issuers__0__Authority for several).");
@@ -48,7 +56,7 @@ public sealed class AuthOptionsValidation : IValidateOptions<AuthOptions>
         for (var i = 0; i < issuers.Count; i++)
         {
             var issuer = issuers[i];
-            var key = options.Issuers.Count > 0 ? $"Auth__Issuers__{i}__" : "Auth__";
+            var key = options.SingleIssuerForm ? "Auth__" : $"Auth__Issuers__{i}__";
             if (string.IsNullOrWhiteSpace(issuer.Authority))
             {
                 errors.Add($"{key}Authority is required.");

@@ -17,6 +17,7 @@ public static class AuthSetup
         var services = builder.Services;
         builder.AddSettings<AuthOptions>(AuthOptions.Section)
             .Configure<IConfiguration>(ReadListsWrittenAsStrings)
+            .PostConfigure(AuthOptionsValidation.FoldSingleIssuer)
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidation>();
         services.AddSingleton<IValidateOptions<AuthOptions>, ResourceUriValidation>();
@@ -70,7 +71,7 @@ public static class AuthSetup
                 options.SaveToken = false;
                 options.TokenHandlers.Clear();
                 options.TokenHandlers.Add(validator);
-                options.Events = BearerChallenge.Events(senderConstraint, introspector);
+                options.Events = BearerEvents.Create(senderConstraint, introspector);
             });
 
         var authorization = services.AddAuthorizationBuilder()

@@ -7,8 +7,9 @@ namespace PhotoApi.Auth;
 /// <summary>One authorization server PhotoApi trusts, as configured.</summary>
 public sealed class TrustedIssuer
 {
+    /// <param name="keys">Makes this issuer's key source (it needs the issuer itself: its metadata address and identifier).</param>
     internal TrustedIssuer(string issuer, string metadataAddress, string audience, TokenProfile profile, IReadOnlyDictionary<string, string> scopeMap,
-        bool requireAccessTokenType, bool requireEntitlement, bool requireSenderConstrainedTokens = false)
+        bool requireAccessTokenType, bool requireEntitlement, Func<TrustedIssuer, IssuerKeySource> keys, bool requireSenderConstrainedTokens = false)
     {
         Issuer = issuer;
         MetadataAddress = metadataAddress;
@@ -18,6 +19,7 @@ public sealed class TrustedIssuer
         RequireAccessTokenType = requireAccessTokenType;
         RequireEntitlement = requireEntitlement;
         RequireSenderConstrainedTokens = requireSenderConstrainedTokens;
+        Keys = keys(this);
     }
 
     /// <summary>The issuer identifier as configured (Authority, or the explicit Issuer).</summary>
@@ -57,8 +59,8 @@ public sealed class TrustedIssuer
     /// <summary>Its introspection endpoint client, when introspection is configured; set once by <see cref="TrustedIssuers"/>.</summary>
     public IntrospectionClient? IntrospectionClient { get; internal set; }
 
-    /// <summary>Its signing keys; set once by <see cref="TrustedIssuers"/>.</summary>
-    public IssuerKeySource Keys { get; internal set; } = null!;
+    /// <summary>Its signing keys.</summary>
+    public IssuerKeySource Keys { get; }
 
     /// <summary>Issuer identifiers compare without a trailing slash when choosing the issuer; the exact <c>iss</c> is checked against discovery.</summary>
     internal static string Normalize(string issuer) => issuer.TrimEnd('/');
@@ -72,7 +74,10 @@ public sealed class TrustedIssuers
     public TrustedIssuers(IOptions<AuthOptions> options, IHttpClientFactory httpClients, TimeProvider time, ILoggerFactory loggers)
     {
         var settings = options.Value;
-        All = AuthOptionsValidation.EffectiveIssuers(settings)
+        var keysHttp = httpClients.CreateClient(IssuerKeySource.HttpClientName);
+        // Auth__Authority was folded into Issuers[0] at start-up (AuthOptionsValidation.FoldSingleIssuer): one shape here.
+        var configured = settings.Issuers;
+        All = configured
             .Select(o => new TrustedIssuer(
                 o.Issuer ?? o.Authority!,
                 o.MetadataAddress ?? $"{o.Authority!.TrimEnd('/')}/.well-known/openid-configuration",
@@ -81,16 +86,15 @@ public sealed class TrustedIssuers
                 o.ScopeMap,
                 o.RequireAccessTokenType ?? settings.RequireAccessTokenType ?? TokenProfiles.All[o.Profile].RequireAccessTokenTypeByDefault,
                 o.RequireEntitlement,
+                issuer => new IssuerKeySource(issuer, keysHttp, settings, time, loggers.CreateLogger<IssuerKeySource>()),
                 o.RequireSenderConstrainedTokens ?? settings.RequireSenderConstrainedTokens))
             .ToArray();
-        var effective = AuthOptionsValidation.EffectiveIssuers(settings);
         for (var i = 0; i < All.Count; i++)
         {
             var issuer = All[i];
-            issuer.Keys = new IssuerKeySource(issuer, httpClients.CreateClient(IssuerKeySource.HttpClientName), settings, time, loggers.CreateLogger<IssuerKeySource>());
-            issuer.Audiences = effective[i].Audiences.Append(issuer.Audience).ToFrozenSet(StringComparer.Ordinal);
+            issuer.Audiences = configured[i].Audiences.Append(issuer.Audience).ToFrozenSet(StringComparer.Ordinal);
             issuer.ResourceAudience = settings.AcceptResourceUriAsAudience ? () => settings.ResourceUri : () => null;
-            issuer.Introspection = effective[i].Introspection;
+            issuer.Introspection = configured[i].Introspection;
             if (issuer.Introspection.Enabled)
             {
                 issuer.IntrospectionClient = new IntrospectionClient(issuer, httpClients.CreateClient(IntrospectionClient.HttpClientName), settings, time,

@@ -39,7 +39,8 @@ public class ScopeBenchmarks
         }));
         var identity = new ClaimReader(token.Claims.ToList());
         var issuer = new TrustedIssuer("https://issuer.example", "https://issuer.example/.well-known/openid-configuration", "photo-api",
-            TokenProfiles.All[Profile], FrozenDictionary<string, string>.Empty, requireAccessTokenType: false, requireEntitlement: false);
+            TokenProfiles.All[Profile], FrozenDictionary<string, string>.Empty, requireAccessTokenType: false, requireEntitlement: false,
+            keys: i => new IssuerKeySource(i, new HttpClient(), new AuthOptions(), TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<IssuerKeySource>.Instance));
         _cases[Profile] = (token, identity, issuer);
     }
 

@@ -173,7 +173,7 @@ public sealed class FuzzTests(ApiFixture fixture)
     private Task<string> SnapshotAsync(string subject) => fixture.Database.ScalarAsync<string>("""
         SELECT concat_ws(' | ',
           (SELECT string_agg(concat_ws(',', p.id, p.title, p.version, p.sha256), ';' ORDER BY p.id) FROM photos p JOIN users u ON u.id = p.user_id WHERE u.subject = @s),
-          (SELECT string_agg(concat_ws(',', a.id, a.title, a.version), ';' ORDER BY a.id) FROM albums a JOIN users u ON u.id = a.user_id WHERE u.subject = @s),
+          (SELECT string_agg(concat_ws(',', a.id, a.title, a.description, a.updated_at), ';' ORDER BY a.id) FROM albums a JOIN users u ON u.id = a.user_id WHERE u.subject = @s),
           (SELECT count(*)::text FROM album_photos m JOIN users u ON u.id = m.user_id WHERE u.subject = @s))
         """, ("s", subject));
 

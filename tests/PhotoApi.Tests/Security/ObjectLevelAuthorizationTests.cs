@@ -113,7 +113,7 @@ public sealed class ObjectLevelAuthorizationTests(ApiFixture fixture)
              FROM photos p JOIN users u ON u.id = p.user_id WHERE u.subject = @s),
           (SELECT string_agg(md5(c.bytes), ',' ORDER BY c.photo_id, c.seq)
              FROM photo_chunks c JOIN photos p ON p.id = c.photo_id JOIN users u ON u.id = p.user_id WHERE u.subject = @s),
-          (SELECT string_agg(concat_ws(',', a.id, a.title, a.version, a.updated_at), ';' ORDER BY a.id)
+          (SELECT string_agg(concat_ws(',', a.id, a.title, a.description, a.updated_at), ';' ORDER BY a.id)
              FROM albums a JOIN users u ON u.id = a.user_id WHERE u.subject = @s),
           (SELECT string_agg(concat_ws(',', m.album_id, m.photo_id), ';' ORDER BY m.album_id, m.photo_id)
              FROM album_photos m JOIN users u ON u.id = m.user_id WHERE u.subject = @s))
