@@ -11,7 +11,8 @@
 #   --db-settings "Max Auto Prepare=0"   (connection settings for the API, overriding DataSetup's defaults)
 #   --startup-variants "no PGO:DOTNET_TieredPGO=0;R2R:r2r"   (more fresh-process start-up runs beside the shipped one)
 # Needs the .NET SDK, node (20 or later) and npm; installs wrk from Debian's packages when absent.
-# Environment: PHOTOAPI_BENCH_PG_PORT (default 54331) for the cluster in .data/pg-bench (kept between runs: the seeded data is reused).
+# Environment: PHOTOAPI_BENCH_PG_PORT (default 54331) for the cluster in .data/pg-bench (kept between runs: the seeded data is reused);
+# PHOTOAPI_BENCH_REDIS_PORT (default 54333) for the Redis in .data/redis-bench (the Redis-backed rate-limit benchmark).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -29,7 +30,14 @@ started_pg=no
 if ! scripts/pg-cluster.sh status "$pg_dir" >/dev/null 2>&1; then started_pg=yes; fi
 connection=$(scripts/pg-cluster.sh start "$pg_dir" "$pg_port")
 stop_pg() { if [ "$started_pg" = yes ]; then scripts/pg-cluster.sh stop "$pg_dir"; fi; }
-trap stop_pg EXIT
+# The Redis-backed rate-limit benchmark talks to a real redis-server (stopped at the end).
+redis_dir=.data/redis-bench
+started_redis=no
+if ! scripts/redis.sh status "$redis_dir" >/dev/null 2>&1; then started_redis=yes; fi
+PHOTOAPI_BENCH_REDIS=$(scripts/redis.sh start "$redis_dir" "${PHOTOAPI_BENCH_REDIS_PORT:-54333}")
+export PHOTOAPI_BENCH_REDIS
+stop_all() { stop_pg; if [ "$started_redis" = yes ]; then scripts/redis.sh stop "$redis_dir"; fi; }
+trap stop_all EXIT
 
 dotnet build tests/PhotoApi.Benchmarks -c Release --nologo -v quiet -clp:ErrorsOnly
 # The APIs under test as an operator deploys them: published Release builds with their own appsettings.json.

@@ -14,14 +14,8 @@ api_url="http://localhost:$api_port"
 issuer_url="http://localhost:$issuer_port"
 web_url="http://localhost:$web_port"
 mkdir -p .run
+. scripts/common.sh   # need, build, wait_for, start_dev_issuer
 
-need() {
-  command -v "$1" >/dev/null 2>&1 && return
-  echo "Installing $1 from the distribution's packages..."
-  if [ "$(id -u)" = 0 ]; then sudo_cmd=(); else sudo_cmd=(sudo); fi
-  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null
-}
 need curl
 need jq   # the README's commands read JSON responses with jq
 
@@ -48,8 +42,6 @@ export ConnectionStrings__DevIssuer=${ConnectionStrings__DevIssuer:-"${Connectio
 
 # 2. Build once, then run the built assemblies.
 echo "Building..."
-# Quiet, but a failing build shows its output and stops here (it used to exit silently under set -e).
-build() { local out; out=$(dotnet build "$1" -nologo -v q 2>&1) || { echo "$out" >&2; echo "Building $1 failed." >&2; exit 1; }; }
 build src/PhotoApi/PhotoApi.csproj
 build src/PhotoApi.DevIssuer/PhotoApi.DevIssuer.csproj
 build samples/PhotoPrint.Web/PhotoPrint.Web.csproj
@@ -65,22 +57,9 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
-wait_for() {
-  for _ in $(seq 1 120); do
-    if curl -fsS "$1" >/dev/null 2>&1; then return 0; fi
-    sleep 0.5
-  done
-  echo "Timed out waiting for $1; see $2" >&2
-  exit 1
-}
-
 # 3. The dev issuer: a real OAuth 2.0 authorization server for local use (OpenIddict).
-export DevIssuer__Issuer="$issuer_url/"
-# DevIssuer__Resources__0: the API's RFC 9728 resource URL, so RFC 8707 clients can ask for tokens for exactly it.
-(cd src/PhotoApi.DevIssuer && DevIssuer__CorsOrigins__0="$api_url" DevIssuer__Resources__0="$api_url" \
-  DevIssuer__Clients__1__RedirectUris__0="$api_url/swagger/oauth2-redirect.html" \
-  DevIssuer__Clients__0__RedirectUris__0="$web_url/callback" \
-  exec dotnet "../../$issuer_dll" --urls "$issuer_url") >.run/dev-issuer.log 2>&1 &
+export DevIssuer__Issuer="$issuer_url/"   # also for the mint commands below
+start_dev_issuer "$issuer_dll" "$issuer_url" "$api_url" .run/dev-issuer.log DevIssuer__Clients__0__RedirectUris__0="$web_url/callback"
 pids+=($!)
 wait_for "$issuer_url/health" .run/dev-issuer.log
 

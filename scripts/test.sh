@@ -3,6 +3,8 @@
 #   PHOTOAPI_TEST_DB set      -> that server (an admin connection string; each run creates and drops its own databases)
 #   else Docker available     -> Testcontainers starts PostgreSQL
 #   else                      -> a private cluster from the distribution's packages (installed when absent) in .data/pg-test
+# Redis (redis-server) and PgBouncer come from the distribution's packages too (installed when absent): PHOTOAPI_TEST_REDIS
+# set -> that Redis, else a private one in .data/redis-test on PHOTOAPI_TEST_REDIS_PORT (default 54332), stopped at the end.
 # Extra arguments go to `dotnet test` (e.g. --filter "Category!=Resilience" for the fast suite).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +22,23 @@ fi
 export PHOTOAPI_PG_CLUSTER_SCRIPT="$PWD/scripts/pg-cluster.sh"
 scripts/pg-cluster.sh binaries >/dev/null
 
+# Shared state for several instances: one private Redis for the run (PHOTOAPI_TEST_REDIS; tests that stop Redis start
+# their own with scripts/redis.sh), and PgBouncer, which the transaction-pooling tests start in front of the test cluster.
+export PHOTOAPI_SCRIPTS="$PWD/scripts"
+started_redis=""
+if [ -z "${PHOTOAPI_TEST_REDIS:-}" ]; then
+  if ! scripts/redis.sh status .data/redis-test >/dev/null 2>&1; then started_redis=yes; fi
+  PHOTOAPI_TEST_REDIS=$(scripts/redis.sh start .data/redis-test "${PHOTOAPI_TEST_REDIS_PORT:-54332}")
+  export PHOTOAPI_TEST_REDIS
+  echo "Tests use the private Redis on $PHOTOAPI_TEST_REDIS (.data/redis-test)."
+fi
+if [ ! -x /usr/sbin/pgbouncer ] && ! command -v pgbouncer >/dev/null 2>&1; then
+  echo "Installing PgBouncer from the distribution's packages for the transaction-pooling tests..."
+  if [ "$(id -u)" = 0 ]; then sudo_cmd=(); else sudo_cmd=(sudo); fi
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null
+fi
+
 # The browser test drives the distribution's Chromium.
 if [ ! -x /usr/bin/chromium ]; then
   echo "Installing Chromium from the distribution's packages for the browser test..."
@@ -36,7 +55,11 @@ fi
 (cd tests/interop && npm ci --no-audit --no-fund --silent)
 
 results=$(mktemp -d)
-trap 'rm -rf "$results"' EXIT
+cleanup() {
+  rm -rf "$results"
+  if [ -n "$started_redis" ]; then scripts/redis.sh stop .data/redis-test; fi
+}
+trap cleanup EXIT
 set +e
 dotnet test PhotoApi.sln --logger trx --results-directory "$results" "$@"
 status=$?

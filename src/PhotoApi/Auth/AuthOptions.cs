@@ -174,8 +174,11 @@ public sealed class DpopOptions
     /// <summary>A nonce is accepted for at least this long and at most twice this long after it was handed out.</summary>
     public TimeSpan NonceLifetime { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Where used proof <c>jti</c>s are kept: <c>InProcess</c> (one instance) or <c>PostgreSql</c> (shared by every instance on the database).</summary>
-    public DpopReplayCacheKind ReplayCache { get; set; } = DpopReplayCacheKind.InProcess;
+    /// <summary>
+    /// Where used proof <c>jti</c>s are kept: <c>InProcess</c> (one instance), <c>PostgreSql</c> (shared by every instance on the
+    /// database) or <c>Redis</c> (shared through <c>ConnectionStrings__Redis</c>). Unset: Redis when it is configured, else InProcess.
+    /// </summary>
+    public DpopReplayCacheKind? ReplayCache { get; set; }
 
     /// <summary>Most proof <c>jti</c>s remembered at once (in-process cache); when live ones fill it, the oldest are forgotten and proofs that old are refused as stale.</summary>
     public int ReplayCacheMaxEntries { get; set; } = 200_000;
@@ -197,4 +200,5 @@ public enum DpopReplayCacheKind
 {
     InProcess,
     PostgreSql,
+    Redis,
 }

@@ -187,10 +187,6 @@ public sealed class AuthOptionsValidation : IValidateOptions<AuthOptions>
                 errors.Add("Auth__Dpop__NonceKey must be base64 of at least 32 bytes (e.g. openssl rand -base64 32).");
             }
         }
-        else if (dpop.RequireNonce)
-        {
-            errors.Add("Auth__Dpop__RequireNonce needs Auth__Dpop__NonceKey (base64, at least 32 bytes, the same on every instance).");
-        }
         foreach (var proxy in options.ClientCertificates.TrustedProxies)
         {
             if (!IPAddress.TryParse(proxy, out _))

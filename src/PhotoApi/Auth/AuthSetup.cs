@@ -34,10 +34,15 @@ public static class AuthSetup
         services.AddSingleton<ValidatedTokenCache>();
         services.AddSingleton<AccessTokenValidator>();
         services.AddSingleton<DpopNonce>();
-        services.TryAddSingleton<IDpopReplayCache>(provider =>
-            provider.GetRequiredService<IOptions<AuthOptions>>().Value.Dpop.ReplayCache == DpopReplayCacheKind.PostgreSql
-                ? ActivatorUtilities.CreateInstance<PostgresDpopReplayCache>(provider)
-                : ActivatorUtilities.CreateInstance<InProcessDpopReplayCache>(provider));
+        services.AddSingleton(provider => new Data.SharedKeyPurpose(DpopNonce.Purpose,
+            FromDatabase: () => DpopNonce.KeyFromDatabase(provider.GetRequiredService<IOptions<AuthOptions>>().Value.Dpop)));
+        services.AddSingleton<IValidateOptions<AuthOptions>, ReplayCacheValidation>();
+        services.TryAddSingleton<IDpopReplayCache>(provider => ReplayCacheValidation.Effective(provider) switch
+        {
+            DpopReplayCacheKind.PostgreSql => ActivatorUtilities.CreateInstance<PostgresDpopReplayCache>(provider),
+            DpopReplayCacheKind.Redis => ActivatorUtilities.CreateInstance<RedisDpopReplayCache>(provider),
+            _ => ActivatorUtilities.CreateInstance<InProcessDpopReplayCache>(provider),
+        });
         services.AddSingleton<DpopProofValidator>();
         services.AddSingleton<SenderConstraint>();
         // RFC 8705 §3: Kestrel asks for a client certificate and accepts any (self-signed ones too, RFC 8705 §2.2); what a

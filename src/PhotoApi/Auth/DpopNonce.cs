@@ -2,32 +2,53 @@ using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
+using PhotoApi.Data;
 
 namespace PhotoApi.Auth;
 
 /// <summary>
 /// Server-provided DPoP nonces (RFC 9449 §8, §9) without state: a nonce is the number of the current time window and an
-/// HMAC of it under <see cref="DpopOptions.NonceKey"/>, so every instance with the same key accepts every other's nonces.
+/// HMAC of it under <see cref="DpopOptions.NonceKey"/>, or, when that is not set, under keys every instance shares through
+/// the database (<see cref="SharedKeys"/>, purpose "dpop-nonce"), so every instance accepts every other's nonces.
 /// A nonce of the current or the previous window is accepted: it stays good between one and two <see cref="DpopOptions.NonceLifetime"/>s.
 /// </summary>
 public sealed class DpopNonce
 {
+    public const string Purpose = "dpop-nonce";
+
     private const int WindowBytes = 8;
     private const int MacBytes = 16;
 
-    private readonly byte[] _key;
+    private readonly KeySet? _fixed;
+    private readonly SharedKeys? _shared;
     private readonly long _windowTicks;
     private readonly TimeProvider _time;
 
-    public DpopNonce(IOptions<AuthOptions> options, TimeProvider time)
+    public DpopNonce(IOptions<AuthOptions> options, TimeProvider time, SharedKeys? shared = null)
     {
         var dpop = options.Value.Dpop;
-        // Without a configured key (nonces off) a random one keeps Issue/Check meaningful for this instance alone.
-        _key = dpop.NonceKey is { Length: > 0 } key ? Convert.FromBase64String(key) : RandomNumberGenerator.GetBytes(32);
         _windowTicks = dpop.NonceLifetime.Ticks;
         _time = time;
         Required = dpop.Enabled && dpop.RequireNonce;
+        if (dpop.NonceKey is { Length: > 0 } key)
+        {
+            _fixed = KeySet.Fixed(Convert.FromBase64String(key));
+        }
+        else if (Required && shared is not null)
+        {
+            _shared = shared;
+        }
+        else
+        {
+            // Nonces off: a random key keeps Issue/Check meaningful for this instance alone.
+            _fixed = KeySet.Fixed(RandomNumberGenerator.GetBytes(32));
+        }
     }
+
+    /// <summary>Whether the key comes from the database: nonces required and <c>Auth__Dpop__NonceKey</c> not set.</summary>
+    public static bool KeyFromDatabase(DpopOptions dpop) => dpop.Enabled && dpop.RequireNonce && string.IsNullOrEmpty(dpop.NonceKey);
+
+    private KeySet Keys => _fixed ?? _shared!.Current(Purpose);
 
     /// <summary>Every proof must carry a current nonce.</summary>
     public bool Required { get; }
@@ -55,8 +76,13 @@ public sealed class DpopNonce
             return false;
         }
         Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        HMACSHA256.HashData(_key, bytes[..WindowBytes], mac);
-        if (!CryptographicOperations.FixedTimeEquals(mac[..MacBytes], bytes.Slice(WindowBytes, MacBytes)))
+        var verified = false;
+        foreach (var key in Keys.Verifying)
+        {
+            HMACSHA256.HashData(key, bytes[..WindowBytes], mac);
+            verified |= CryptographicOperations.FixedTimeEquals(mac[..MacBytes], bytes.Slice(WindowBytes, MacBytes));
+        }
+        if (!verified)
         {
             return false;
         }
@@ -70,7 +96,7 @@ public sealed class DpopNonce
     {
         Span<byte> bytes = stackalloc byte[WindowBytes + HMACSHA256.HashSizeInBytes];
         BinaryPrimitives.WriteInt64BigEndian(bytes, window);
-        HMACSHA256.HashData(_key, bytes[..WindowBytes], bytes[WindowBytes..]);
+        HMACSHA256.HashData(Keys.Signing, bytes[..WindowBytes], bytes[WindowBytes..]);
         return Base64Url.EncodeToString(bytes[..(WindowBytes + MacBytes)]);
     }
 }

@@ -150,6 +150,7 @@ public sealed class DpopProofValidator
             ReplayCheck.Replayed => new(TokenRejection.DpopReplayed),
             // Older than the in-process cache can still vouch for under load: §11.1 leaves the accepted age to the server.
             ReplayCheck.TooOld => new(TokenRejection.DpopStale),
+            ReplayCheck.Unavailable => new(TokenRejection.DpopReplayCacheUnavailable),
             _ => new(TokenRejection.DpopReplayCacheFull),
         };
     }

@@ -5,6 +5,8 @@ using System.Text;
 using Dapper;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using PhotoApi.Data;
+using StackExchange.Redis;
 
 namespace PhotoApi.Auth;
 
@@ -18,6 +20,9 @@ public enum ReplayCheck
     Replayed,
     Full,
     TooOld,
+
+    /// <summary>The shared store could not be asked: the proof's uniqueness is unknown, so it is not accepted (fail closed).</summary>
+    Unavailable,
 }
 
 /// <summary>
@@ -216,4 +221,52 @@ public sealed class PostgresDpopReplayCache(NpgsqlDataSource database, TimeProvi
             """;
         return await connection.ExecuteAsync(sql, new { id, expiresUtc, now }) == 1 ? ReplayCheck.New : ReplayCheck.Replayed;
     }
+}
+
+/// <summary>
+/// The shared store through Redis (<c>Auth__Dpop__ReplayCache=Redis</c>, the default when <c>ConnectionStrings__Redis</c> is
+/// set): one SET NX PX per proof, atomic across instances, expiring with the proof's acceptance window. Redis unreachable:
+/// <see cref="ReplayCheck.Unavailable"/>, a 503 with Retry-After (fail closed: an unchecked proof could be a replay, RFC 9449 §11.1).
+/// </summary>
+public sealed class RedisDpopReplayCache(SharedRedis redis, TimeProvider time) : IDpopReplayCache
+{
+    private static readonly byte[] Prefix = "photoapi:dpop:jti:"u8.ToArray();
+
+    public async ValueTask<ReplayCheck> TryUseAsync(string thumbprint, string jti, DateTimeOffset expiresUtc)
+    {
+        var key = new byte[Prefix.Length + SHA256.HashSizeInBytes];
+        Prefix.CopyTo(key, 0);
+        InProcessDpopReplayCache.Hash(thumbprint, jti, key.AsSpan(Prefix.Length));
+        // Relative to our clock, as the window is: the proof stops being acceptable at expiresUtc.
+        var lifetime = expiresUtc - time.GetUtcNow();
+        if (lifetime < TimeSpan.FromSeconds(1))
+        {
+            lifetime = TimeSpan.FromSeconds(1);
+        }
+        try
+        {
+            var isNew = await redis.Connection.GetDatabase().StringSetAsync(key, RedisValue.EmptyString, lifetime, When.NotExists);
+            return isNew ? ReplayCheck.New : ReplayCheck.Replayed;
+        }
+        catch (Exception exception) when (SharedRedis.IsOutage(exception))
+        {
+            redis.ReportFailure("dpop_replay_cache", exception, "DPoP proofs get 503 until it answers again (fail closed)");
+            return ReplayCheck.Unavailable;
+        }
+    }
+}
+
+/// <summary>Which replay cache runs: the configured one, else Redis when <c>ConnectionStrings__Redis</c> is set, else in-process.</summary>
+public sealed class ReplayCacheValidation(IOptions<RedisOptions> redis) : IValidateOptions<AuthOptions>
+{
+    public static DpopReplayCacheKind Effective(IServiceProvider services) =>
+        Effective(services.GetRequiredService<IOptions<AuthOptions>>().Value, services.GetRequiredService<IOptions<RedisOptions>>().Value);
+
+    private static DpopReplayCacheKind Effective(AuthOptions auth, RedisOptions redis) =>
+        auth.Dpop.ReplayCache ?? (redis.Configured ? DpopReplayCacheKind.Redis : DpopReplayCacheKind.InProcess);
+
+    public ValidateOptionsResult Validate(string? name, AuthOptions options) =>
+        options.Dpop.ReplayCache == DpopReplayCacheKind.Redis && !redis.Value.Configured
+            ? ValidateOptionsResult.Fail("Auth__Dpop__ReplayCache=Redis needs ConnectionStrings__Redis.")
+            : ValidateOptionsResult.Success;
 }

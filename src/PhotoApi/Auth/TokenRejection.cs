@@ -51,6 +51,9 @@ public sealed record TokenRejection(string Code, string Description, int Status 
     public static readonly TokenRejection MalformedConfirmation = new("cnf", "The access token's cnf claim is malformed.");
     public static readonly TokenRejection DpopReplayCacheFull = new("dpop_replay_cache_full", "Too many DPoP proofs at once; try again shortly.", StatusCodes.Status503ServiceUnavailable, "");
 
+    /// <summary>The shared replay cache (Redis) cannot be asked: a proof whose single use is unchecked is not accepted (fail closed).</summary>
+    public static readonly TokenRejection DpopReplayCacheUnavailable = new("dpop_replay_cache_unavailable", "DPoP proofs cannot be checked right now; try again shortly.", StatusCodes.Status503ServiceUnavailable, "");
+
     /// <summary>A DPoP proof with the Bearer scheme: the client confuses the schemes, and a bound token must not pass as Bearer (RFC 9449 §7.2).</summary>
     public static readonly TokenRejection DpopProofWithBearer = new("dpop_with_bearer", "A DPoP proof was sent with the Bearer scheme; use 'Authorization: DPoP <token>'.", StatusCodes.Status400BadRequest, "invalid_request");
 

@@ -1,4 +1,5 @@
 using Dapper;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using PhotoApi.Configuration;
@@ -15,14 +16,34 @@ public static class DataSetup
 
         builder.AddSettings<DatabaseOptions>(DatabaseOptions.Section)
             .Configure<IConfiguration>((options, configuration) =>
-                options.ConnectionString = configuration.GetConnectionString("Photos") ?? options.ConnectionString)
+            {
+                options.ConnectionString = configuration.GetConnectionString("Photos") ?? options.ConnectionString;
+                options.MigrationsConnectionString = configuration.GetConnectionString("PhotosMigrations") ?? options.MigrationsConnectionString;
+            })
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<DatabaseOptions>, DatabaseOptionsValidation>();
+
+        // Optional shared state for several instances (ConnectionStrings__Redis); unset, everything stays in this process.
+        builder.Services.AddOptions<RedisOptions>()
+            .Configure<IConfiguration>((options, configuration) => options.ConnectionString = configuration.GetConnectionString("Redis"))
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<RedisOptions>, RedisOptionsValidation>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<SharedRedis>();
+
+        // Keys every instance shares without configuration (page tokens, DPoP nonces), kept in PostgreSQL.
+        builder.AddSettings<SharedKeyOptions>(SharedKeyOptions.Section)
+            .Validate(o => o.RefreshInterval >= TimeSpan.FromSeconds(1) && o.RefreshInterval <= TimeSpan.FromHours(1) && o.Overlap >= 2 * o.RefreshInterval,
+                "SharedKeys__RefreshInterval must be between 00:00:01 and 01:00:00, and SharedKeys__Overlap at least twice as long.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<SharedKeys>();
+        builder.Services.AddHostedService<SharedKeysRefresher>();
 
         builder.Services.AddSingleton(services =>
         {
             var options = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-            var dataSource = new NpgsqlDataSourceBuilder(WithDefaults(options.ConnectionString))
+            var dataSource = new NpgsqlDataSourceBuilder(WithDefaults(options.ConnectionString, options.TransactionPooling))
                 .UseLoggerFactory(services.GetRequiredService<ILoggerFactory>());
             return dataSource.Build();
         });
@@ -41,12 +62,16 @@ public static class DataSetup
         ("Command Timeout", "10", ["commandtimeout"]),
         // Every statement is auto-prepared after its second use: parse and plan once per connection, not per request.
         ("Max Auto Prepare", "32", ["maxautoprepare"]),
-        // No session state is ever set on pooled connections, so the reset round trip on every return to the pool is waste.
+        // No session state is ever set on pooled connections (no SET, LISTEN, temporary tables or advisory locks outside
+        // migrations), so the reset round trip on every return to the pool is waste; this also holds behind PgBouncer.
         ("No Reset On Close", "true", ["noresetonclose"]),
     ];
 
-    /// <summary>The connection string with <see cref="Defaults"/> added for every keyword it does not set.</summary>
-    internal static string WithDefaults(string connectionString)
+    /// <summary>
+    /// The connection string with <see cref="Defaults"/> added for every keyword it does not set; behind a transaction-mode
+    /// pooler without auto-prepare (a prepared statement lives in one server session, the pooler hands out another).
+    /// </summary>
+    internal static string WithDefaults(string connectionString, bool transactionPooling = false)
     {
         var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
         var keys = given.Keys.Cast<string>().Select(k => k.Replace(" ", "", StringComparison.Ordinal).ToLowerInvariant()).ToHashSet();
@@ -55,7 +80,7 @@ public static class DataSetup
         {
             if (!synonyms.Any(keys.Contains))
             {
-                builder[keyword] = value;
+                builder[keyword] = transactionPooling && keyword == "Max Auto Prepare" ? "0" : value;
             }
         }
         return builder.ConnectionString;
@@ -82,6 +107,7 @@ public static class DataSetup
     {
         var options = app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(Migrations));
-        await Migrations.ApplyAsync(options.ConnectionString, logger, app.Lifetime.ApplicationStopping);
+        // Straight to PostgreSQL when a direct connection string is given: the advisory lock must not go through a pooler.
+        await Migrations.ApplyAsync(options.MigrationConnection, logger, app.Lifetime.ApplicationStopping);
     }
 }

@@ -5,7 +5,10 @@ using Swashbuckle.AspNetCore.Swagger;
 
 namespace PhotoApi.Hosting;
 
-/// <summary>What the process does: serve (default), <c>migrate</c> (apply migrations and exit), <c>openapi FILE</c> (write the document).</summary>
+/// <summary>
+/// What the process does: serve (default), <c>migrate</c> (apply migrations and exit), <c>rotate-keys</c> (add the next
+/// version of the keys shared through the database, and exit), <c>openapi FILE</c> (write the document).
+/// </summary>
 public static class Commands
 {
     public static async Task<int> RunAsync(this WebApplication app, string[] args)
@@ -17,6 +20,10 @@ public static class Commands
             case "migrate":
                 await app.MigrateAsync();
                 return 0;
+            case "rotate-keys":
+                // Every instance reads the new keys within SharedKeys__RefreshInterval and signs with them after two.
+                await app.Services.GetRequiredService<SharedKeys>().RotateAsync(app.Lifetime.ApplicationStopping);
+                return 0;
             case "openapi" when args.Length == 2:
                 await WriteOpenApiAsync(app, args[1]);
                 return 0;
@@ -25,7 +32,7 @@ public static class Commands
                 await app.RunAsync();
                 return 0;
             default:
-                await Console.Error.WriteLineAsync($"Unknown command '{command}'. Use no argument to serve, 'migrate', or 'openapi <file>'.");
+                await Console.Error.WriteLineAsync($"Unknown command '{command}'. Use no argument to serve, 'migrate', 'rotate-keys', or 'openapi <file>'.");
                 return 2;
         }
     }

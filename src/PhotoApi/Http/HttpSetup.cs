@@ -28,6 +28,8 @@ public static class HttpSetup
         });
 
         services.AddSingleton<PagingKey>();
+        services.AddSingleton(provider => new Data.SharedKeyPurpose(PagingKey.Purpose,
+            FromDatabase: () => string.IsNullOrWhiteSpace(provider.GetRequiredService<IConfiguration>()["Paging:TokenKey"])));
         services.AddSingleton<PageToken>();
         return builder;
     }

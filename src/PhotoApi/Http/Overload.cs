@@ -103,7 +103,10 @@ public static class Overload
     }
 
     /// <summary>The concurrency limiter the global limiter chains in front of the per-caller token buckets.</summary>
-    /// <remarks>Transfers have a budget of their own, without a queue: a slow upload never takes an API call's slot.</remarks>
+    /// <remarks>
+    /// Transfers have a budget of their own, without a queue: a slow upload never takes an API call's slot. Always in
+    /// process, never in Redis: it protects this instance (its threads, memory, database connections), not a caller's budget.
+    /// </remarks>
     public static PartitionedRateLimiter<HttpContext> ConcurrencyLimiter(OverloadOptions options) =>
         PartitionedRateLimiter.Create<HttpContext, string>(http => http.GetEndpoint()?.Metadata.GetMetadata<TransferEndpoint>() is not null
             ? RateLimitPartition.GetConcurrencyLimiter("transfers", _ => new ConcurrencyLimiterOptions

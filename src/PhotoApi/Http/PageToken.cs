@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
+using PhotoApi.Data;
 
 namespace PhotoApi.Http;
 
@@ -27,7 +28,7 @@ public sealed class PageToken(PagingKey key)
         token[0] = Version;
         BinaryPrimitives.WriteInt64BigEndian(token[1..], cursor.CreatedAt.ToUniversalTime().Ticks);
         cursor.Id.TryWriteBytes(token[9..], bigEndian: true, out _);
-        Sign(context, token[..PayloadLength], token[PayloadLength..]);
+        Sign(key.Keys.Signing, context, token[..PayloadLength], token[PayloadLength..]);
         // One string allocated (was three or four: 272-408 B per call, docs/performance.md, PageToken.Encode); same characters as before.
         return Base64Url.EncodeToString(token);
     }
@@ -61,9 +62,15 @@ public sealed class PageToken(PagingKey key)
             return false;
         }
 
+        // Any key that still verifies (a rotated-out one during its overlap, one added and not yet signing).
         Span<byte> expected = stackalloc byte[MacLength];
-        Sign(context, token[..PayloadLength], expected);
-        if (!CryptographicOperations.FixedTimeEquals(expected, token.Slice(PayloadLength, MacLength)))
+        var verified = false;
+        foreach (var verifying in key.Keys.Verifying)
+        {
+            Sign(verifying, context, token[..PayloadLength], expected);
+            verified |= CryptographicOperations.FixedTimeEquals(expected, token.Slice(PayloadLength, MacLength));
+        }
+        if (!verified)
         {
             return false;
         }
@@ -77,7 +84,7 @@ public sealed class PageToken(PagingKey key)
         return true;
     }
 
-    private void Sign(string context, ReadOnlySpan<byte> payload, Span<byte> mac)
+    private static void Sign(byte[] secret, string context, ReadOnlySpan<byte> payload, Span<byte> mac)
     {
         var contextLength = Encoding.UTF8.GetByteCount(context);
         Span<byte> data = contextLength <= 256 ? stackalloc byte[contextLength + 1 + payload.Length] : new byte[contextLength + 1 + payload.Length];
@@ -85,37 +92,52 @@ public sealed class PageToken(PagingKey key)
         data[contextLength] = 0;
         payload.CopyTo(data[(contextLength + 1)..]);
         Span<byte> full = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        HMACSHA256.HashData(key.Bytes, data, full);
+        HMACSHA256.HashData(secret, data, full);
         full[..MacLength].CopyTo(mac);
     }
 }
 
-/// <summary>The HMAC key for page tokens: <c>Paging__TokenKey</c> (base64, 32+ bytes) or a random key per process.</summary>
+/// <summary>
+/// The HMAC keys for page tokens: <c>Paging__TokenKey</c> (base64, 32+ bytes) when set; else keys shared by every instance
+/// through the database (<see cref="SharedKeys"/>, purpose "paging"), so a token from one instance works at every other.
+/// </summary>
 public sealed class PagingKey
 {
-    public PagingKey(IConfiguration configuration, ILogger<PagingKey> logger)
+    public const string Purpose = "paging";
+
+    private readonly KeySet? _configured;
+    private readonly SharedKeys? _shared;
+
+    public PagingKey(IConfiguration configuration, ILogger<PagingKey> logger, SharedKeys? shared = null)
     {
         var configured = configuration["Paging:TokenKey"];
         if (string.IsNullOrWhiteSpace(configured))
         {
-            Bytes = RandomNumberGenerator.GetBytes(32);
-            logger.LogInformation("Paging:TokenKey is not set; page tokens are signed with a random key and stop working when this process restarts.");
+            if (shared is null)
+            {
+                _configured = KeySet.Fixed(RandomNumberGenerator.GetBytes(32));
+                logger.LogInformation("Paging:TokenKey is not set and no database keys are available; page tokens are signed with a random key of this process.");
+            }
+            _shared = shared;
             return;
         }
 
+        byte[] bytes;
         try
         {
-            Bytes = Convert.FromBase64String(configured);
+            bytes = Convert.FromBase64String(configured);
         }
         catch (FormatException)
         {
             throw new InvalidOperationException("Paging__TokenKey must be base64.");
         }
-        if (Bytes.Length < 32)
+        if (bytes.Length < 32)
         {
             throw new InvalidOperationException("Paging__TokenKey must hold at least 32 bytes (base64 of 32 random bytes).");
         }
+        _configured = KeySet.Fixed(bytes);
     }
 
-    public byte[] Bytes { get; }
+    /// <summary>The key to sign with and the keys that verify, now.</summary>
+    public KeySet Keys => _configured ?? _shared!.Current(Purpose);
 }

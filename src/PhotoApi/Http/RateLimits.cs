@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using PhotoApi.Auth;
 using PhotoApi.Configuration;
+using PhotoApi.Data;
 
 namespace PhotoApi.Http;
 
@@ -34,6 +35,9 @@ public sealed class RateLimitOptions
 /// <summary>
 /// ASP.NET Core's built-in rate limiter, partitioned by who is calling: the token's (issuer, subject) or, for an app
 /// token, (issuer, client); anonymous and unauthenticated calls by remote IP. Over the limit: 429 with Retry-After.
+/// With <c>ConnectionStrings__Redis</c> the per-caller, per-anonymous-address and per-address buckets live in Redis
+/// (<see cref="SharedTokenBucket"/>), shared by every instance. The overload concurrency limiter and the transfers per
+/// caller stay per instance on purpose: they protect this process's threads, memory and connections, not a budget.
 /// </summary>
 public static class RateLimits
 {
@@ -45,11 +49,11 @@ public static class RateLimits
             .ValidateOnStart();
 
         builder.Services.AddRateLimiter(_ => { });
-        builder.Services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>, IOptions<OverloadOptions>>((options, limits, overload) =>
+        builder.Services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>, IOptions<OverloadOptions>, SharedRedis>((options, limits, overload, redis) =>
         {
             var settings = limits.Value;
-            // First the shared capacity (queue or shed), then the caller's own budget.
-            var perCaller = PartitionedRateLimiter.Create<HttpContext, string>(http => Partition(http, settings));
+            // First this instance's capacity (queue or shed), then the caller's own budget (shared through Redis when configured).
+            var perCaller = PartitionedRateLimiter.Create<HttpContext, string>(http => Partition(http, settings, redis));
             options.GlobalLimiter = overload.Value.MaxConcurrentRequests > 0
                 ? PartitionedRateLimiter.CreateChained(Overload.ConcurrencyLimiter(overload.Value), perCaller)
                 : perCaller;
@@ -67,6 +71,21 @@ public static class RateLimits
     public static WebApplication UseAddressRateLimit(this WebApplication app)
     {
         var limiter = app.Services.GetRequiredService<AddressRateLimiter>();
+        if (limiter.Shared)
+        {
+            // A Redis round trip per request: asynchronous.
+            app.Use(async (context, next) =>
+            {
+                if (context.GetEndpoint()?.Metadata.GetMetadata<DisableRateLimitingAttribute>() is not null)
+                {
+                    await next(context);
+                    return;
+                }
+                using var lease = await limiter.Limiter.AcquireAsync(context, cancellationToken: context.RequestAborted);
+                await (lease.IsAcquired ? next(context) : WriteTooManyAsync(context, lease).AsTask());
+            });
+            return app;
+        }
         app.Use((context, next) =>
         {
             if (context.GetEndpoint()?.Metadata.GetMetadata<DisableRateLimitingAttribute>() is not null)
@@ -102,7 +121,7 @@ public static class RateLimits
         return System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(bytes);
     }
 
-    private static RateLimitPartition<string> Partition(HttpContext http, RateLimitOptions settings)
+    private static RateLimitPartition<string> Partition(HttpContext http, RateLimitOptions settings, SharedRedis redis)
     {
         // Endpoints orchestrators poll (health) opt out with DisableRateLimiting(), which the middleware honours itself.
         if (!settings.Enabled)
@@ -113,6 +132,10 @@ public static class RateLimits
             ? (token.CallerKey, settings.PermitsPerWindow)
             : ($"ip|{AddressKey(http.Connection.RemoteIpAddress)}", settings.AnonymousPermitsPerWindow);
 
+        if (redis.Configured)
+        {
+            return RateLimitPartition.Get(key, k => new SharedTokenBucket(redis, "caller", k, permits, settings.Window));
+        }
         return RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
         {
             TokenLimit = permits,
@@ -147,7 +170,10 @@ public static class RateLimits
     }
 }
 
-/// <summary>How many content transfers one caller may have running at once; one more is 429 with Retry-After.</summary>
+/// <summary>
+/// How many content transfers one caller may have running at once; one more is 429 with Retry-After. Per instance even with
+/// Redis: it bounds this process's open streams, and a caller's transfers end on the instance that started them.
+/// </summary>
 public sealed class TransfersPerCaller(int permits) : IRateLimiterPolicy<string>
 {
     public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected { get; } = static async (context, _) =>
@@ -166,12 +192,18 @@ public sealed class TransfersPerCaller(int permits) : IRateLimiterPolicy<string>
             _ => new ConcurrencyLimiterOptions { PermitLimit = permits, QueueLimit = 0 });
 }
 
-/// <summary>Token buckets per client address (IPv6 per /64), built once from <see cref="RateLimitOptions"/>.</summary>
-public sealed class AddressRateLimiter(IOptions<RateLimitOptions> options) : IDisposable
+/// <summary>Token buckets per client address (IPv6 per /64), built once from <see cref="RateLimitOptions"/>; in Redis when it is configured.</summary>
+public sealed class AddressRateLimiter(IOptions<RateLimitOptions> options, SharedRedis redis) : IDisposable
 {
+    /// <summary>The buckets are in Redis: acquire asynchronously.</summary>
+    public bool Shared => redis.Configured && options.Value.Enabled;
+
     public PartitionedRateLimiter<HttpContext> Limiter { get; } = PartitionedRateLimiter.Create<HttpContext, UInt128>(http =>
         !options.Value.Enabled
             ? RateLimitPartition.GetNoLimiter(UInt128.Zero)
+            : redis.Configured
+            ? RateLimitPartition.Get(RateLimits.AddressKey(http.Connection.RemoteIpAddress), key =>
+                new SharedTokenBucket(redis, "address", key.ToString(System.Globalization.CultureInfo.InvariantCulture), options.Value.AddressPermitsPerWindow, options.Value.Window))
             : RateLimitPartition.GetTokenBucketLimiter(RateLimits.AddressKey(http.Connection.RemoteIpAddress), _ => new TokenBucketRateLimiterOptions
             {
                 TokenLimit = options.Value.AddressPermitsPerWindow,

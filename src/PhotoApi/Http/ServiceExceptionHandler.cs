@@ -33,7 +33,10 @@ public sealed partial class ServiceExceptionHandler(ILogger<ServiceExceptionHand
                 logger.LogDebug("Request body could not be read: {Reason}", exception.GetType().Name);
                 problem = new ProblemDetails { Status = StatusCodes.Status400BadRequest, Detail = ClientErrorText(StatusCodes.Status400BadRequest) };
                 break;
-            case NpgsqlException { IsTransient: true } or TimeoutException:
+            // PgBouncer states its own failures (PostgreSQL down: "server login has been failing", query_wait_timeout) as a
+            // FATAL 08P01 and closes the connection: the database is unavailable, as with a refused connection.
+            case NpgsqlException { IsTransient: true } or TimeoutException
+                or PostgresException { SqlState: PostgresErrorCodes.ProtocolViolation, Severity: "FATAL" }:
                 logger.LogWarning("Database unavailable: {Reason}", exception.Message);
                 http.Response.Headers.RetryAfter = "5";
                 problem = new ProblemDetails

@@ -16,7 +16,7 @@ public sealed record MicroResult(string Benchmark, string Case, double MeanNs, l
 /// <summary>Runs the BenchmarkDotNet classes and hands back their means and allocations.</summary>
 public static class MicroSuite
 {
-    public static readonly Type[] Benchmarks = [typeof(TokenValidationBenchmarks), typeof(AuthPipelineBenchmarks), typeof(PageTokenBenchmarks), typeof(ScopeBenchmarks), typeof(DpopProofBenchmarks), typeof(DpopReplayCacheBenchmarks), typeof(DpopAuthenticationBenchmarks), typeof(IntrospectionBenchmarks)];
+    public static readonly Type[] Benchmarks = [typeof(TokenValidationBenchmarks), typeof(AuthPipelineBenchmarks), typeof(PageTokenBenchmarks), typeof(ScopeBenchmarks), typeof(DpopProofBenchmarks), typeof(DpopReplayCacheBenchmarks), typeof(DpopAuthenticationBenchmarks), typeof(IntrospectionBenchmarks), typeof(RateLimitBenchmarks)];
 
     /// <summary>In-process (no generated project to build); smoke runs each benchmark once (BenchmarkDotNet's Dry job).</summary>
     public static IReadOnlyList<MicroResult> Run(bool smoke, string artifactsPath, string? only = null)

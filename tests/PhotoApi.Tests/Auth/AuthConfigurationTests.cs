@@ -21,7 +21,6 @@ public sealed class AuthConfigurationTests
     [InlineData("Auth:TokenCache:MaxLifetime", "02:00:00", "Auth__TokenCache__MaxLifetime")]
     [InlineData("Auth:Dpop:Algorithms", "ES256,HS256", "Auth__Dpop__Algorithms: 'HS256' is not allowed")]
     [InlineData("Auth:Dpop:Algorithms", "none", "Auth__Dpop__Algorithms: 'none' is not allowed")]
-    [InlineData("Auth:Dpop:RequireNonce", "true", "Auth__Dpop__RequireNonce needs Auth__Dpop__NonceKey")]
     [InlineData("Auth:Dpop:NonceKey", "c2hvcnQ=", "Auth__Dpop__NonceKey must be base64 of at least 32 bytes")]
     [InlineData("Auth:Dpop:ProofLifetime", "01:00:00", "Auth__Dpop__ProofLifetime")]
     [InlineData("Auth:Dpop:ReplayCacheMaxEntries", "10", "Auth__Dpop__ReplayCacheMaxEntries")]

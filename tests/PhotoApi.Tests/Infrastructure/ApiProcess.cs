@@ -6,11 +6,15 @@ namespace PhotoApi.Tests.Infrastructure;
 public static class ApiProcess
 {
     /// <summary>Starts the API's own build output (built as a dependency of the tests, in their configuration).</summary>
-    public static Process Start(IDictionary<string, string> environment)
+    public static Process Start(IDictionary<string, string> environment, params string[] arguments)
     {
         var dll = AssemblyPath();
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(dll)!, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(dll);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
         foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# A private Redis server for PhotoApi (development, tests, the cluster), from the distribution's redis-server package.
+#   scripts/redis.sh start  DATA_DIR PORT   # installs redis-server if absent, starts it (loopback only, no persistence), prints host:port
+#   scripts/redis.sh stop   DATA_DIR        # stops the server this script started in DATA_DIR (and nothing else)
+#   scripts/redis.sh status DATA_DIR
+# Its config, pid file and log live in DATA_DIR; nothing is saved to disk (rate-limit counters and DPoP proof ids are short-lived).
+set -euo pipefail
+
+action=${1:?usage: redis.sh start|stop|status DATA_DIR [PORT]}
+data_dir=$(mkdir -p "${2:?data dir}" && cd "$2" && pwd)
+port=${3:-6390}
+pid_file="$data_dir/redis.pid"
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+running() { [ -f "$pid_file" ] && kill -0 "$(cat "$pid_file")" 2>/dev/null; }
+
+case "$action" in
+  start)
+    if ! command -v redis-server >/dev/null 2>&1; then
+      echo "Redis is not installed; installing redis-server from the distribution's packages..." >&2
+      as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+      as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >&2
+    fi
+    if running; then
+      # Already running (an earlier run): report the port it listens on.
+      port=$(sed -n 's/^port //p' "$data_dir/redis.conf")
+    else
+      cat > "$data_dir/redis.conf" <<CONF
+port $port
+bind 127.0.0.1
+protected-mode yes
+daemonize yes
+pidfile $pid_file
+logfile $data_dir/redis.log
+dir $data_dir
+save ""
+appendonly no
+CONF
+      if ! redis-server "$data_dir/redis.conf"; then
+        echo "Redis did not start on port $port; see $data_dir/redis.log" >&2
+        exit 1
+      fi
+      for _ in $(seq 1 100); do
+        if [ "$(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null)" = PONG ]; then break; fi
+        sleep 0.05
+      done
+      if [ "$(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null)" != PONG ]; then
+        echo "Redis did not answer on port $port (is the port taken?). Its log, $data_dir/redis.log, ends with:" >&2
+        tail -n 5 "$data_dir/redis.log" >&2
+        exit 1
+      fi
+    fi
+    echo "127.0.0.1:$port"
+    ;;
+  stop)
+    if running; then
+      pid=$(cat "$pid_file")
+      kill "$pid"
+      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    fi
+    rm -f "$pid_file"
+    ;;
+  status)
+    if running; then echo "running (pid $(cat "$pid_file"))"; else echo "stopped"; exit 3; fi
+    ;;
+  *)
+    echo "unknown action: $action" >&2; exit 2 ;;
+esac
