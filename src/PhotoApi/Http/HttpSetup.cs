@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using PhotoApi.Configuration;
 
 namespace PhotoApi.Http;
 
@@ -27,6 +28,11 @@ public static class HttpSetup
             options.Limits.MaxRequestLineSize = 8 * 1024;
         });
 
+        // Validated at start-up, so a bad key stops the API instead of answering 500 to the first list request.
+        builder.AddSettings<PagingOptions>(PagingOptions.Section)
+            .Validate(o => string.IsNullOrWhiteSpace(o.TokenKey) || PagingOptions.IsUsableKey(o.TokenKey),
+                "Paging__TokenKey must be base64 of at least 32 bytes (e.g. openssl rand -base64 32), or unset to share a generated key through the database.")
+            .ValidateOnStart();
         services.AddSingleton<PagingKey>();
         services.AddSingleton(provider => new Data.SharedKeyPurpose(PagingKey.Purpose,
             FromDatabase: () => string.IsNullOrWhiteSpace(provider.GetRequiredService<IConfiguration>()["Paging:TokenKey"])));

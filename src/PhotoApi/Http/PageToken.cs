@@ -97,6 +97,21 @@ public sealed class PageToken(PagingKey key)
     }
 }
 
+/// <summary>The <c>Paging__*</c> settings.</summary>
+public sealed class PagingOptions
+{
+    public const string Section = "Paging";
+
+    /// <summary>Base64 of 32+ random bytes; unset: a key generated once and shared through the database.</summary>
+    public string? TokenKey { get; set; }
+
+    internal static bool IsUsableKey(string value)
+    {
+        var bytes = new byte[value.Length];
+        return Convert.TryFromBase64String(value, bytes, out var length) && length >= 32;
+    }
+}
+
 /// <summary>
 /// The HMAC keys for page tokens: <c>Paging__TokenKey</c> (base64, 32+ bytes) when set; else keys shared by every instance
 /// through the database (<see cref="SharedKeys"/>, purpose "paging"), so a token from one instance works at every other.

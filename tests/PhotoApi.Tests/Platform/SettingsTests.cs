@@ -21,7 +21,9 @@ public sealed class SettingsTests
     [InlineData("Limits:RequestTimeot", "00:00:10", "Limits__RequestTimeot (did you mean Limits__RequestTimeout?)")]
     [InlineData("Photos:MaxBytes", "10", "Photos__MaxBytes")]
     [InlineData("OpenApi:ClientId", "swagger", "OpenApi__ClientId")]
-    public void AMisspeltSetting_StopsStartUpNamingIt(string key, string value, string message)
+    [InlineData("Paging:TokenKey", "c2hvcnQ=", "Paging__TokenKey must be base64 of at least 32 bytes")]
+    [InlineData("Paging:TokenKey", "not base64!", "Paging__TokenKey must be base64 of at least 32 bytes")]
+    public void AMisspeltOrBadSetting_StopsStartUpNamingIt(string key, string value, string message)
     {
         var error = StartUpError(new Dictionary<string, string?> { [key] = value });
 
@@ -77,6 +79,7 @@ public sealed class SettingsTests
         builder.AddPhotos();
         builder.AddPhotoApiOverloadProtection();
         builder.AddPhotoApiOpenApi();
+        builder.AddPhotoApiHttp();
         return builder;
     }
 }
