@@ -9,6 +9,7 @@ using PhotoApi.Observability;
 using PhotoApi.OpenApi;
 using PhotoApi.Photos;
 using PhotoApi.Photos.Content;
+using PhotoApi.Traffic;
 using PhotoApi.Users;
 
 var builder = WebApplication.CreateBuilder(args);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using PhotoApi.Data;
 using PhotoApi.Http;
+using PhotoApi.Traffic;
 
 namespace PhotoApi.Benchmarks.Micro;
 

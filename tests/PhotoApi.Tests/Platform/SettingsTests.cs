@@ -7,6 +7,7 @@ using PhotoApi.Data;
 using PhotoApi.Http;
 using PhotoApi.OpenApi;
 using PhotoApi.Photos;
+using PhotoApi.Traffic;
 
 namespace PhotoApi.Tests.Platform;
 

@@ -5,6 +5,7 @@ using Microsoft.Net.Http.Headers;
 using PhotoApi.Auth;
 using PhotoApi.Http;
 using PhotoApi.OpenApi;
+using PhotoApi.Traffic;
 using PhotoApi.Users;
 
 namespace PhotoApi.Photos.Content;

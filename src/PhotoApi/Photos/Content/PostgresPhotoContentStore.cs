@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 using PhotoApi.Http;
+using PhotoApi.Traffic;
 
 namespace PhotoApi.Photos.Content;
 

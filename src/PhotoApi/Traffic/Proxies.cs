@@ -3,7 +3,9 @@ using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
 using PhotoApi.Configuration;
 
-namespace PhotoApi.Http;
+using PhotoApi.Http;
+
+namespace PhotoApi.Traffic;
 
 /// <summary>The <c>Proxies__*</c> settings: which reverse proxies (TLS terminators, load balancers) may say who the client is.</summary>
 public sealed class ProxyOptions

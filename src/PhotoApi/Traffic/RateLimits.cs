@@ -8,7 +8,9 @@ using PhotoApi.Auth;
 using PhotoApi.Configuration;
 using PhotoApi.Data;
 
-namespace PhotoApi.Http;
+using PhotoApi.Http;
+
+namespace PhotoApi.Traffic;
 
 /// <summary>
 /// The <c>RateLimits__*</c> settings: a token bucket per client address before authentication, then token buckets per

@@ -2,9 +2,10 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Threading.RateLimiting;
 using PhotoApi.Data;
+using PhotoApi.Http;
 using RedisRateLimiting;
 
-namespace PhotoApi.Http;
+namespace PhotoApi.Traffic;
 
 /// <summary>
 /// One caller's token bucket kept in Redis (RedisRateLimiting's Lua token bucket), so every instance behind the load

@@ -5,7 +5,9 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using PhotoApi.Configuration;
 
-namespace PhotoApi.Http;
+using PhotoApi.Http;
+
+namespace PhotoApi.Traffic;
 
 /// <summary>The <c>Limits__*</c> settings: how much work the API takes on at once, and how long one request may take.</summary>
 public sealed class OverloadOptions
