@@ -7,6 +7,8 @@ using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
+using PhotoApi.Jose;
+
 namespace PhotoApi.Auth;
 
 /// <summary>A token that passed full validation, the exact key that verified it, and what is needed to tell whether that still holds.</summary>
