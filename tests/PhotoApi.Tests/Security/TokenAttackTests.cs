@@ -9,6 +9,9 @@ namespace PhotoApi.Tests.Security;
 [Collection(ApiCollection.Name)]
 public sealed class TokenAttackTests(ApiFixture fixture)
 {
+    // The subjects of the tokens sent (every "sub" of a JWT payload that parses), for "no user was created for them".
+    private readonly List<string> _subjects = [];
+
     [Theory]
     [MemberData(nameof(TokenAttackCatalogue.Names), MemberType = typeof(TokenAttackCatalogue))]
     public async Task Attack_IsRefused_AndNothingIsServedOrWritten(string name)
@@ -111,9 +114,6 @@ public sealed class TokenAttackTests(ApiFixture fixture)
         }
         return await fixture.Api.Anonymous().SendAsync(message);
     }
-
-    // The subjects of the tokens sent (every "sub" of a JWT payload that parses), for "no user was created for them".
-    private readonly List<string> _subjects = [];
 
     private AttackRequest Made(TokenAttack attack)
     {
