@@ -10,19 +10,22 @@
 #   --dpop-replay-cache PostgreSql   (scenario F, DPoP against Bearer, with the shared replay cache instead of the in-process one)
 #   --db-settings "Max Auto Prepare=0"   (connection settings for the API, overriding DataSetup's defaults)
 #   --startup-variants "no PGO:DOTNET_TieredPGO=0;R2R:r2r"   (more fresh-process start-up runs beside the shipped one)
-# Needs the .NET SDK, node (20 or later) and npm; installs wrk from Debian's packages when absent.
+# Needs the .NET SDK, node (20 or later) and npm, and the distribution's wrk, postgresql and redis-server packages: what is
+# missing is listed with the apt-get command that installs it before anything starts; --install (or PHOTOAPI_INSTALL=1)
+# installs it (scripts/bench.sh --smoke --install).
 # Environment: PHOTOAPI_BENCH_PG_PORT (default 54331) for the cluster in .data/pg-bench (kept between runs: the seeded data is reused);
 # PHOTOAPI_BENCH_REDIS_PORT (default 54333) for the Redis in .data/redis-bench (the Redis-backed rate-limit benchmark).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-if ! command -v wrk >/dev/null 2>&1; then
-  echo "Installing wrk from the distribution's packages..."
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1 \
-    || { as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-fi
+. scripts/common.sh   # need_package, require_packages, take_install_flag
+take_install_flag "$@"; set -- ${script_args[@]+"${script_args[@]}"}
+need_package wrk wrk "the HTTP load generator of the wrk scenarios"
+need_package '/usr/lib/postgresql/*/bin' postgresql "PostgreSQL server for the seeded cluster in .data/pg-bench"
+need_package redis-server redis-server "Redis for the Redis-backed rate-limit benchmark"
+require_packages
+command -v node >/dev/null 2>&1 || { echo "node (20 or later) and npm are needed for the Node peer; nothing was started." >&2; exit 1; }
 
 pg_dir=.data/pg-bench
 pg_port=${PHOTOAPI_BENCH_PG_PORT:-54331}
@@ -47,7 +50,6 @@ dotnet publish tests/PhotoApi.Benchmarks/Peers/StockDotnet -c Release -o "$apps/
 if [[ " $* " == *r2r* ]]; then
   dotnet publish src/PhotoApi -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$apps/photoapi-r2r" --nologo -v quiet -clp:ErrorsOnly
 fi
-command -v node >/dev/null 2>&1 || { echo "node (20 or later) and npm are needed for the Node peer" >&2; exit 1; }
 (cd tests/PhotoApi.Benchmarks/Peers/node && npm ci --no-audit --no-fund --loglevel=error)
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 if ! git diff --quiet HEAD -- src tests db 2>/dev/null; then commit="$commit+changes"; fi

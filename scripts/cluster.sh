@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Several PhotoApi instances behind HAProxy, as one service on this machine: PostgreSQL, PgBouncer (transaction mode),
 # Redis, the dev issuer, N API instances (3 by default) and HAProxy, each a private process with its state in one folder.
-# Installs redis-server, haproxy, pgbouncer and postgresql from the distribution's packages when absent.
+# Needs curl, jq and the distribution's redis-server, haproxy, pgbouncer and postgresql packages: what is missing is listed
+# with the apt-get command that installs it before anything starts; --install (or PHOTOAPI_INSTALL=1) installs it.
 #
-#   scripts/cluster.sh [--port P] [--dir D] [--instances N]
+#   scripts/cluster.sh [--port P] [--dir D] [--instances N] [--install]
 #       foreground: builds, starts everything, prints the URL; Ctrl-C stops what it started.
-#   scripts/cluster.sh start [--port P] [--dir D] [--instances N] [--no-build] [--configuration Debug|Release]
+#   scripts/cluster.sh start [--port P] [--dir D] [--instances N] [--no-build] [--configuration Debug|Release] [--install]
 #       background (tests, scripts): starts whatever of the cluster in D is not running, writes D/cluster.env, returns.
 #   scripts/cluster.sh stop [--dir D]
 #       stops everything of the cluster in D.
@@ -14,7 +15,8 @@
 # P+7 PostgreSQL, P+8 PgBouncer, P+9 Redis, P+10 HAProxy's statistics page. Folder D defaults to .data/cluster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. scripts/common.sh   # need, build, wait_for, start_dev_issuer
+. scripts/common.sh   # need_package, require_packages, build, wait_for, start_dev_issuer
+take_install_flag "$@"; set -- ${script_args[@]+"${script_args[@]}"}
 
 mode=foreground
 case "${1:-}" in start | stop) mode=$1; shift ;; esac
@@ -88,11 +90,13 @@ trap stop_started EXIT
 if [ "$mode" = foreground ]; then trap 'echo; echo "Stopping..."; stop_started; exit 0' INT TERM; fi
 
 # 1. Packages, and one build for every instance.
-need curl
-need jq   # the printed token command reads JSON with jq
-need redis-server
-need haproxy
-need pgbouncer
+need_package curl curl "waiting for every part's health endpoint"
+need_package jq jq "the printed token command reads JSON with jq"
+need_package redis-server redis-server "Redis: rate limits and DPoP proofs shared by the instances"
+need_package haproxy haproxy "HAProxy in front of the instances"
+need_package pgbouncer pgbouncer "PgBouncer in transaction mode between the instances and PostgreSQL"
+need_package '/usr/lib/postgresql/*/bin' postgresql "PostgreSQL server"
+require_packages
 if [ "$do_build" = yes ]; then
   echo "Building..." >&2
   build src/PhotoApi/PhotoApi.csproj

@@ -1,36 +1,36 @@
 #!/usr/bin/env bash
 # A private PostgreSQL cluster for PhotoApi (development and tests), from the distribution's packages.
-#   scripts/pg-cluster.sh start DATA_DIR PORT   # installs PostgreSQL if absent, creates and starts the cluster, prints a connection string
-#   scripts/pg-cluster.sh stop  DATA_DIR        # fast shutdown
+#   scripts/pg-cluster.sh start DATA_DIR PORT [--install]   # creates and starts the cluster, prints a connection string
+#   scripts/pg-cluster.sh stop  DATA_DIR                    # fast shutdown
 #   scripts/pg-cluster.sh status DATA_DIR
-#   scripts/pg-cluster.sh binaries              # installs PostgreSQL if absent, prints its bin directory
+#   scripts/pg-cluster.sh binaries [--install]              # prints PostgreSQL's bin directory
+# Needs the distribution's postgresql package: without it the script says so and exits 1; --install (or
+# PHOTOAPI_INSTALL=1) installs it first.
 # The cluster trusts local socket connections and requires a password over TCP (role photoapi / photoapi, loopback only).
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"   # need_package, require_packages, take_install_flag, as_root
+take_install_flag "$@"; set -- ${script_args[@]+"${script_args[@]}"}
 
 action=${1:?usage: pg-cluster.sh start|stop|status DATA_DIR [PORT] | binaries}
 if [ "$action" != binaries ]; then data_dir=$(mkdir -p "${2:?data dir}" && cd "$2" && pwd); else data_dir=""; fi
 port=${3:-54329}
 socket_dir="$data_dir.sock"
 
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-
-pg_bin() {
-  local dir
-  dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
-  if [ -z "$dir" ]; then
-    echo "PostgreSQL is not installed; installing it from the distribution's packages..." >&2
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2
-    dir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
-  fi
-  echo "$dir"
-}
+pg_bin() { ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1; }
 
 # PostgreSQL refuses to run as root: as root, run its binaries as the postgres user.
 as_pg() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+if ! compgen -G '/usr/lib/postgresql/*/bin' >/dev/null; then
+  case "$action" in
+    stop) exit 0 ;;                                  # no server binaries: nothing of ours can be running
+    status) echo "PostgreSQL is not installed" >&2; exit 3 ;;
+  esac
+fi
+need_package '/usr/lib/postgresql/*/bin' postgresql "PostgreSQL server for the private cluster"
+require_packages
 bin=$(pg_bin)
 
 case "$action" in

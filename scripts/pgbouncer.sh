@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # A private PgBouncer in transaction mode for PhotoApi (tests, the cluster), from the distribution's pgbouncer package.
-#   scripts/pgbouncer.sh start  DATA_DIR PORT POSTGRES_HOST:PORT [USER [PASSWORD]]  # installs pgbouncer if absent, starts it, prints a connection string
+#   scripts/pgbouncer.sh start  DATA_DIR PORT POSTGRES_HOST:PORT [USER [PASSWORD]] [--install]  # starts it, prints a connection string
 #   scripts/pgbouncer.sh stop   DATA_DIR   # stops the PgBouncer this script started in DATA_DIR (and nothing else)
 #   scripts/pgbouncer.sh status DATA_DIR
-# Every database of the server is reachable through it (a wildcard entry); clients authenticate with SCRAM as USER
+# Needs the distribution's pgbouncer package: without it `start` says so and exits 1; --install (or PHOTOAPI_INSTALL=1)
+# installs it first. Every database of the server is reachable through it (a wildcard entry); clients authenticate with SCRAM as USER
 # (default photoapi / photoapi, the role scripts/pg-cluster.sh creates). PgBouncer 1.18 (Debian 12) cannot route
 # prepared statements in transaction mode: PhotoApi needs Database__TransactionPooling=true behind it.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"   # need_package, require_packages, take_install_flag, daemon_path
+take_install_flag "$@"; set -- ${script_args[@]+"${script_args[@]}"}
 
 action=${1:?usage: pgbouncer.sh start|stop|status DATA_DIR [PORT POSTGRES_HOST:PORT [USER [PASSWORD]]]}
 data_dir=$(mkdir -p "${2:?data dir}" && cd "$2" && pwd)
 pid_file="$data_dir/pgbouncer.pid"
 
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 # PgBouncer refuses to run as root: as root, run it as the postgres user.
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
@@ -24,12 +26,9 @@ case "$action" in
     upstream=${4:?postgres host:port}
     user=${5:-photoapi}
     password=${6:-photoapi}
-    if ! command -v pgbouncer >/dev/null 2>&1 && [ ! -x /usr/sbin/pgbouncer ]; then
-      echo "PgBouncer is not installed; installing pgbouncer from the distribution's packages..." >&2
-      as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-      as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >&2
-    fi
-    bin=$(command -v pgbouncer || echo /usr/sbin/pgbouncer)
+    need_package pgbouncer pgbouncer "PgBouncer, the transaction-mode pooler"
+    require_packages
+    bin=$(daemon_path pgbouncer)
     if running; then
       port=$(sed -n 's/^listen_port = //p' "$data_dir/pgbouncer.ini")
     else

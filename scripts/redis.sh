@@ -1,27 +1,25 @@
 #!/usr/bin/env bash
 # A private Redis server for PhotoApi (development, tests, the cluster), from the distribution's redis-server package.
-#   scripts/redis.sh start  DATA_DIR PORT   # installs redis-server if absent, starts it (loopback only, no persistence), prints host:port
+#   scripts/redis.sh start  DATA_DIR PORT [--install]   # starts it (loopback only, no persistence), prints host:port
 #   scripts/redis.sh stop   DATA_DIR        # stops the server this script started in DATA_DIR (and nothing else)
 #   scripts/redis.sh status DATA_DIR
-# Its config, pid file and log live in DATA_DIR; nothing is saved to disk (rate-limit counters and DPoP proof ids are short-lived).
+# Needs the distribution's redis-server package: without it `start` says so and exits 1; --install (or PHOTOAPI_INSTALL=1)
+# installs it first. Its config, pid file and log live in DATA_DIR; nothing is saved to disk (rate-limit counters and DPoP proof ids are short-lived).
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"   # need_package, require_packages, take_install_flag
+take_install_flag "$@"; set -- ${script_args[@]+"${script_args[@]}"}
 
 action=${1:?usage: redis.sh start|stop|status DATA_DIR [PORT]}
 data_dir=$(mkdir -p "${2:?data dir}" && cd "$2" && pwd)
 port=${3:-6390}
 pid_file="$data_dir/redis.pid"
 
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-
 running() { [ -f "$pid_file" ] && kill -0 "$(cat "$pid_file")" 2>/dev/null; }
 
 case "$action" in
   start)
-    if ! command -v redis-server >/dev/null 2>&1; then
-      echo "Redis is not installed; installing redis-server from the distribution's packages..." >&2
-      as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-      as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >&2
-    fi
+    need_package redis-server redis-server "Redis server (and redis-cli) for the private instance"
+    require_packages
     if running; then
       # Already running (an earlier run): report the port it listens on.
       port=$(sed -n 's/^port //p' "$data_dir/redis.conf")

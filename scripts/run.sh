@@ -4,6 +4,9 @@
 #   distribution's packages in .data/pg), the dev issuer on :5001 (its store in the database photoapi_dev_issuer on the
 #   same server), the API on :5000 (migrations applied at start), the PhotoPrint web sample on :5002, demo data for alice
 #   and bob, then prints the URLs, ready-to-paste tokens (also in .run/tokens.env) and ready-made commands.
+#   scripts/run.sh [--install]
+# Needs curl, jq and (without Docker or ConnectionStrings__Photos) the distribution's postgresql package: what is missing
+# is listed with the apt-get command that installs it before anything starts; --install (or PHOTOAPI_INSTALL=1) installs it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,14 +17,34 @@ api_url="http://localhost:$api_port"
 issuer_url="http://localhost:$issuer_port"
 web_url="http://localhost:$web_port"
 mkdir -p .run
-. scripts/common.sh   # need, build, wait_for, start_dev_issuer
+. scripts/common.sh   # need_package, require_packages, build, wait_for, start_dev_issuer
+take_install_flag "$@"
 
-need curl
-need jq   # the README's commands read JSON responses with jq
+have_docker=no
+if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then have_docker=yes; fi
+need_package curl curl "waiting for the services and creating the demo data"
+need_package jq jq "the README's commands read JSON responses with jq"
+if [ -z "${ConnectionStrings__Photos:-}" ] && [ "$have_docker" = no ]; then
+  need_package '/usr/lib/postgresql/*/bin' postgresql "PostgreSQL server for the private cluster in .data/pg"
+fi
+require_packages
 
-# 1. PostgreSQL
+# 1. Build once, then run the built assemblies.
+echo "Building..."
+build src/PhotoApi/PhotoApi.csproj
+build src/PhotoApi.DevIssuer/PhotoApi.DevIssuer.csproj
+build samples/PhotoPrint.Web/PhotoPrint.Web.csproj
+build samples/PhotoPrint.Tv/PhotoPrint.Tv.csproj
+build samples/PhotoPrint.Dpop/PhotoPrint.Dpop.csproj
+api_dll=src/PhotoApi/bin/Debug/net10.0/PhotoApi.dll
+issuer_dll=src/PhotoApi.DevIssuer/bin/Debug/net10.0/PhotoApi.DevIssuer.dll
+web_dll=samples/PhotoPrint.Web/bin/Debug/net10.0/PhotoPrint.Web.dll
+tv_dll=samples/PhotoPrint.Tv/bin/Debug/net10.0/PhotoPrint.Tv.dll
+dpop_dll=samples/PhotoPrint.Dpop/bin/Debug/net10.0/PhotoPrint.Dpop.dll
+
+# 2. PostgreSQL
 if [ -z "${ConnectionStrings__Photos:-}" ]; then
-  if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
+  if [ "$have_docker" = yes ]; then
     if ! docker ps --format '{{.Names}}' | grep -qx photoapi-postgres; then
       docker rm -f photoapi-postgres >/dev/null 2>&1 || true
       docker run -d --name photoapi-postgres -e POSTGRES_USER=photoapi -e POSTGRES_PASSWORD=photoapi -e POSTGRES_DB=photoapi \
@@ -39,19 +62,6 @@ fi
 # The dev issuer keeps codes, refresh tokens and consents in a database of its own on the same server (a later
 # Database= wins in an Npgsql connection string); it creates it at start.
 export ConnectionStrings__DevIssuer=${ConnectionStrings__DevIssuer:-"${ConnectionStrings__Photos%;};Database=photoapi_dev_issuer"}
-
-# 2. Build once, then run the built assemblies.
-echo "Building..."
-build src/PhotoApi/PhotoApi.csproj
-build src/PhotoApi.DevIssuer/PhotoApi.DevIssuer.csproj
-build samples/PhotoPrint.Web/PhotoPrint.Web.csproj
-build samples/PhotoPrint.Tv/PhotoPrint.Tv.csproj
-build samples/PhotoPrint.Dpop/PhotoPrint.Dpop.csproj
-api_dll=src/PhotoApi/bin/Debug/net10.0/PhotoApi.dll
-issuer_dll=src/PhotoApi.DevIssuer/bin/Debug/net10.0/PhotoApi.DevIssuer.dll
-web_dll=samples/PhotoPrint.Web/bin/Debug/net10.0/PhotoPrint.Web.dll
-tv_dll=samples/PhotoPrint.Tv/bin/Debug/net10.0/PhotoPrint.Tv.dll
-dpop_dll=samples/PhotoPrint.Dpop/bin/Debug/net10.0/PhotoPrint.Dpop.dll
 
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }

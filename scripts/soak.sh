@@ -4,14 +4,22 @@
 # GET /v1/photos?pageSize=1, four rounds of 60 s, resident memory sampled every second from /proc.
 #   scripts/soak.sh                          # writes .data/soak/rss.csv (t_s,rss_mb,hwm_mb) and prints each round
 #   PHOTOAPI_SOAK_ENV="DOTNET_gcServer=0" scripts/soak.sh   # extra environment for the API process (GC settings, ...)
-# Rate limits are off so every request reaches the handler. Ports: PHOTOAPI_SOAK_PG_PORT (54363), 5310 (issuer), 5311 (API).
+#   scripts/soak.sh --install               # installs the missing Debian packages first (or PHOTOAPI_INSTALL=1)
+# Needs wrk, curl, python3 and the distribution's postgresql package: what is missing is listed with the apt-get command
+# that installs it before anything starts. Rate limits are off so every request reaches the handler. Ports: PHOTOAPI_SOAK_PG_PORT (54363), 5310 (issuer), 5311 (API).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/common.sh   # need_package, require_packages, take_install_flag, build
+take_install_flag "$@"
+need_package wrk wrk "the HTTP load generator"
+need_package curl curl "waiting for the issuer and the API"
+need_package python3 python3 "minting the users' tokens"
+need_package '/usr/lib/postgresql/*/bin' postgresql "PostgreSQL server for the cluster in .data/soak/pg"
+require_packages
 state=.data/soak
 mkdir -p "$state"
-command -v wrk >/dev/null || { echo "wrk is needed (Debian package wrk; scripts/bench.sh installs it)"; exit 1; }
-dotnet build src/PhotoApi -c Release -nologo -v q -clp:ErrorsOnly
-dotnet build src/PhotoApi.DevIssuer -nologo -v q -clp:ErrorsOnly
+build src/PhotoApi/PhotoApi.csproj -c Release
+build src/PhotoApi.DevIssuer/PhotoApi.DevIssuer.csproj
 conn=$(scripts/pg-cluster.sh start "$state/pg" "${PHOTOAPI_SOAK_PG_PORT:-54363}")
 issuer=http://127.0.0.1:5310
 api=http://127.0.0.1:5311

@@ -1,13 +1,33 @@
 #!/usr/bin/env bash
 # Runs the whole test suite against a real PostgreSQL and prints "N passed, N failed[, N skipped]".
+#   scripts/test.sh [--install] [dotnet test arguments...]
 #   PHOTOAPI_TEST_DB set      -> that server (an admin connection string; each run creates and drops its own databases)
 #   else Docker available     -> Testcontainers starts PostgreSQL
-#   else                      -> a private cluster from the distribution's packages (installed when absent) in .data/pg-test
-# Redis (redis-server) and PgBouncer come from the distribution's packages too (installed when absent): PHOTOAPI_TEST_REDIS
+#   else                      -> a private cluster from the distribution's postgresql package in .data/pg-test
+# Redis (redis-server), PgBouncer, HAProxy, curl, jq and Chromium come from the distribution's packages too: PHOTOAPI_TEST_REDIS
 # set -> that Redis, else a private one in .data/redis-test on PHOTOAPI_TEST_REDIS_PORT (default 54332), stopped at the end.
+# Missing packages are listed (with the apt-get command) before anything starts, and the script exits 1; --install (or
+# PHOTOAPI_INSTALL=1, as CI sets) installs them instead. Node.js 20 or later (node, npm) is needed for tests/interop.
 # Extra arguments go to `dotnet test` (e.g. --filter "Category!=Resilience" for the fast suite).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/common.sh   # need_package, require_packages, take_install_flag
+take_install_flag "$@"; set -- ${script_args[@]+"${script_args[@]}"}
+
+# Everything the suite needs, checked (or installed) before anything starts.
+need_package '/usr/lib/postgresql/*/bin' postgresql "PostgreSQL server: the private test cluster and the resilience tests' own servers"
+need_package redis-server redis-server "Redis: shared rate limits and DPoP replay cache, and the tests that stop Redis"
+need_package pgbouncer pgbouncer "PgBouncer: the transaction-pooling tests"
+need_package haproxy haproxy "HAProxy: the cluster tests (scripts/cluster.sh)"
+need_package curl curl "the cluster tests (scripts/cluster.sh waits on health endpoints with curl)"
+need_package jq jq "the cluster tests (scripts/cluster.sh)"
+need_package /usr/bin/chromium chromium "the browser tests"
+require_packages
+# The interop tests drive unmodified client libraries from npm (oauth4webapi) with Node.js; versions pinned by package-lock.json.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  echo "Node.js 20 or later (node and npm) is needed for the interop tests (tests/interop); nothing was started." >&2
+  exit 1
+fi
 
 if [ -z "${PHOTOAPI_TEST_DB:-}" ]; then
   if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
@@ -31,26 +51,6 @@ if [ -z "${PHOTOAPI_TEST_REDIS:-}" ]; then
   PHOTOAPI_TEST_REDIS=$(scripts/redis.sh start .data/redis-test "${PHOTOAPI_TEST_REDIS_PORT:-54332}")
   export PHOTOAPI_TEST_REDIS
   echo "Tests use the private Redis on $PHOTOAPI_TEST_REDIS (.data/redis-test)."
-fi
-if [ ! -x /usr/sbin/pgbouncer ] && ! command -v pgbouncer >/dev/null 2>&1; then
-  echo "Installing PgBouncer from the distribution's packages for the transaction-pooling tests..."
-  if [ "$(id -u)" = 0 ]; then sudo_cmd=(); else sudo_cmd=(sudo); fi
-  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null
-fi
-
-# The browser test drives the distribution's Chromium.
-if [ ! -x /usr/bin/chromium ]; then
-  echo "Installing Chromium from the distribution's packages for the browser test..."
-  if [ "$(id -u)" = 0 ]; then sudo_cmd=(); else sudo_cmd=(sudo); fi
-  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-fi
-
-# The interop tests drive unmodified client libraries from npm (oauth4webapi) with Node.js; versions pinned by package-lock.json.
-if ! command -v node >/dev/null 2>&1; then
-  echo "Node.js is needed for the interop tests (tests/interop); install it (Debian: apt-get install nodejs npm)." >&2
-  exit 1
 fi
 (cd tests/interop && npm ci --no-audit --no-fund --silent)
 

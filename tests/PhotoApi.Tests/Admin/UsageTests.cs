@@ -10,19 +10,21 @@ public sealed class UsageTests(ApiFixture fixture)
     [Fact]
     public async Task AppTokenWithAdminScope_ReadsTotalsThatMatchTheDatabase()
     {
-        var alice = fixture.AsUser(ApiFixture.NewSubject("alice"));
+        // Totals are service-wide: a database of the test's own, so they are exactly what this story wrote, whatever other tests do.
+        await using var own = await OwnApi.CreateAsync();
+        var alice = own.Api.WithToken(own.Issuer.Token(ApiFixture.NewSubject("alice"), "photos.read photos.write"));
         var photo = (await HttpAssert.Ok<JsonElement>(await alice.PostAsJsonAsync("/v1/photos", new { title = "counted" }), HttpStatusCode.Created)).GetProperty("id").GetString();
         await alice.PutAsync($"/v1/photos/{photo}/content", Images.Content(Images.Png(1234), "image/png"));
-        var job = fixture.AsApp("photo-admin-job", "photos.admin");
+        Assert.Equal(HttpStatusCode.Created, (await alice.PostAsJsonAsync("/v1/albums", new { title = "counted too" })).StatusCode);
+        var job = own.Api.WithToken(own.Issuer.Token("photo-admin-job", "photos.admin", new Dictionary<string, object?> { ["client_id"] = "photo-admin-job" }));
 
         var usage = await HttpAssert.Ok<JsonElement>(await job.GetAsync("/v1/admin/usage"));
 
-        // Other tests write concurrently only through this fixture's API, which is serial within the collection.
-        Assert.Equal(await fixture.Database.ScalarAsync<long>("SELECT count(*) FROM users"), usage.GetProperty("users").GetInt64());
-        Assert.Equal(await fixture.Database.ScalarAsync<long>("SELECT count(*) FROM photos"), usage.GetProperty("photos").GetInt64());
-        Assert.Equal(await fixture.Database.ScalarAsync<long>("SELECT count(*) FROM albums"), usage.GetProperty("albums").GetInt64());
-        Assert.Equal(await fixture.Database.ScalarAsync<long>("SELECT coalesce(sum(size_bytes), 0)::bigint FROM photos"), usage.GetProperty("contentBytes").GetInt64());
-        Assert.True(usage.GetProperty("contentBytes").GetInt64() >= 1234);
+        Assert.Equal(await own.Database.ScalarAsync<long>("SELECT count(*) FROM users"), usage.GetProperty("users").GetInt64());
+        Assert.Equal(await own.Database.ScalarAsync<long>("SELECT count(*) FROM photos"), usage.GetProperty("photos").GetInt64());
+        Assert.Equal(await own.Database.ScalarAsync<long>("SELECT count(*) FROM albums"), usage.GetProperty("albums").GetInt64());
+        Assert.Equal(await own.Database.ScalarAsync<long>("SELECT coalesce(sum(size_bytes), 0)::bigint FROM photos"), usage.GetProperty("contentBytes").GetInt64());
+        Assert.Equal((1L, 1L, 1L, 1234L), (usage.GetProperty("users").GetInt64(), usage.GetProperty("photos").GetInt64(), usage.GetProperty("albums").GetInt64(), usage.GetProperty("contentBytes").GetInt64()));
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
@@ -120,8 +122,38 @@ public sealed class IntrospectionTests : IAsyncLifetime
         _issuer.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var before = _issuer.Calls;
 
+        // Each request that reaches the introspection cache counts a miss (photoapi.auth.introspection_cache) before it joins
+        // the one call, which the issuer holds until every request has arrived.
+        var misses = 0;
+        var allArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Name == "photoapi.auth.introspection_cache")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "result" && tag.Value as string == "miss" && Interlocked.Increment(ref misses) >= 20)
+                {
+                    allArrived.TrySetResult();
+                }
+            }
+        });
+        listener.Start();
         var requests = Enumerable.Range(0, 20).Select(_ => api.WithToken(token).GetAsync("/v1/photos")).ToList();
-        await Task.Delay(500); // let every request reach the validator while the one call is held at the issuer
+        await allArrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        for (var waited = Stopwatch.StartNew(); _issuer.Calls == before && waited.Elapsed < TimeSpan.FromSeconds(30);)
+        {
+            await Task.Delay(10); // the one call is on its way to the issuer, which holds it
+        }
+        Assert.Equal(before + 1, _issuer.Calls);
         _issuer.Gate.SetResult();
         var responses = await Task.WhenAll(requests);
 

@@ -189,16 +189,37 @@ public sealed class KeyRotationTests : IAsyncLifetime
         Assert.Equal(["validated", "cached", "cached", "validated"], validations.ToArray());
     }
 
-    // The hourly timer fires when the fake clock passes it; the refresher may still be setting its timer up, so step until it fetched.
+    // The hourly timer fires when the fake clock passes it; the refresher may still be setting its timer up, so step until
+    // a fetch has been applied (photoapi.auth.key_fetches is counted once the fetched keys are in use, or the fetch failed).
     private async Task AdvanceUntilFetchedAsync(TimeSpan step)
     {
-        var before = _own.Issuer.RequestCount("/jwks");
+        var fetches = 0;
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Name == "photoapi.auth.key_fetches")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "issuer" && tag.Value as string == _own.Issuer.Authority)
+                {
+                    Interlocked.Increment(ref fetches);
+                }
+            }
+        });
+        listener.Start();
         Assert.True(await EventuallyAsync(() =>
         {
             _time.Advance(step);
-            return Task.FromResult(_own.Issuer.RequestCount("/jwks") > before);
+            return Task.FromResult(Volatile.Read(ref fetches) > 0);
         }), "no scheduled key refresh happened");
-        await Task.Delay(100); // the fetch's response is being read and applied
     }
 
     private static async Task<bool> EventuallyAsync(Func<Task<bool>> condition)

@@ -93,10 +93,12 @@ public sealed class SlowClientTests : IAsyncLifetime
         var before = Images.Png(12 * 1024 * 1024, seed: 5);
         var photo = await PhotoAsync(client, before);
         using var download = await StallingDownloadAsync(token, photo);
-        await Task.Delay(500);
+        // The download is under way: its first bytes (status line and headers, then body) have arrived.
+        var start = new byte[1024];
+        var started = await download.GetStream().ReadAtLeastAsync(start, start.Length).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(HttpStatusCode.OK, (await client.PutAsync($"/v1/photos/{photo}/content", Images.Content(Images.Png(12 * 1024 * 1024, seed: 6), "image/png"))).StatusCode);
-        var received = await ReadBytesToCloseAsync(download, TimeSpan.FromSeconds(60));
+        byte[] received = [.. start[..started], .. await ReadBytesToCloseAsync(download, TimeSpan.FromSeconds(60))];
 
         var split = received.AsSpan().IndexOf("\r\n\r\n"u8) + 4;
         Assert.StartsWith("HTTP/1.1 200", Encoding.ASCII.GetString(received, 0, 12), StringComparison.Ordinal);

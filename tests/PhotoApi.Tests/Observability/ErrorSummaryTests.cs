@@ -49,12 +49,10 @@ public sealed class ErrorSummaryTests : IAsyncLifetime
 
     private List<CapturedLogs.Entry> Requests() => [.. _logs.Entries.Where(e => e.Category == "PhotoApi.Requests")];
 
+    // The summary is written by a background loop woken by the clock: wait for its line (a generous bound, never a sleep).
     private async Task<string> NextRequestLineAsync()
     {
-        for (var i = 0; i < 100 && Requests().Count == 0; i++)
-        {
-            await Task.Delay(50); // the summary is written by a background loop woken by the clock
-        }
+        await _logs.WhenLoggedAsync(e => e.Category == "PhotoApi.Requests").WaitAsync(TimeSpan.FromSeconds(30));
         return Assert.Single(Requests()).Message;
     }
 }

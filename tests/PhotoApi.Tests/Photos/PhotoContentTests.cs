@@ -244,9 +244,9 @@ public sealed class PhotoContentTests(ApiFixture fixture)
         request.Headers.TransferEncodingChunked = true;
         await Assert.ThrowsAnyAsync<Exception>(() => client.SendAsync(request));
 
-        // The server notices the broken upload and rolls back; the old bytes are still what is served.
+        // The server notices the broken upload and discards what it staged; the old bytes are still what is served.
         await WaitUntilAsync(async () => await fixture.Database.ScalarAsync<long>(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'") == 0);
+            "SELECT count(*) FROM content_uploads WHERE photo_id = @id", ("id", Guid.Parse(id))) == 0);
         Assert.Equal(original, await client.GetByteArrayAsync($"/v1/photos/{id}/content"));
         var photo = await HttpAssert.Ok<JsonElement>(await client.GetAsync($"/v1/photos/{id}"));
         Assert.Equal(Images.Sha256(original), photo.GetProperty("sha256").GetString());
