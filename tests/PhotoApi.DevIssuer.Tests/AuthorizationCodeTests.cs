@@ -1,9 +1,6 @@
-using System.Net;
-using PhotoApi.DevIssuer.Tests.Infrastructure;
-
 namespace PhotoApi.DevIssuer.Tests;
 
-public sealed class AuthorizationCodeTests(IssuerHost host) : IClassFixture<IssuerHost>
+public sealed class AuthorizationCodeTests(DevIssuerHost host) : IClassFixture<DevIssuerHost>
 {
     [Fact]
     public async Task UnsignedInUser_IsSentToTheSignInPage()
@@ -232,8 +229,7 @@ public sealed class AuthorizationCodeTests(IssuerHost host) : IClassFixture<Issu
 
         var response = await tokens.ExchangeCodeAsync(Client.PhotoPrint, code, Pkce.New().Verifier);
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.Status);
-        Assert.Equal("invalid_grant", response.Error);
+        response.AssertError(HttpStatusCode.BadRequest, "invalid_grant");
     }
 
     [Fact]
@@ -246,8 +242,7 @@ public sealed class AuthorizationCodeTests(IssuerHost host) : IClassFixture<Issu
 
         var response = await tokens.ExchangeCodeAsync(Client.PhotoPrint, code, request.Pkce.Verifier, "http://localhost:5002/other");
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.Status);
-        Assert.Equal("invalid_grant", response.Error);
+        response.AssertError(HttpStatusCode.BadRequest, "invalid_grant");
     }
 
     [Fact]
@@ -261,8 +256,7 @@ public sealed class AuthorizationCodeTests(IssuerHost host) : IClassFixture<Issu
 
         var replay = await tokens.ExchangeCodeAsync(Client.PhotoPrint, code, request.Pkce.Verifier);
 
-        Assert.Equal(HttpStatusCode.BadRequest, replay.Status);
-        Assert.Equal("invalid_grant", replay.Error);
+        replay.AssertError(HttpStatusCode.BadRequest, "invalid_grant");
     }
 
     [Fact]
@@ -277,8 +271,7 @@ public sealed class AuthorizationCodeTests(IssuerHost host) : IClassFixture<Issu
         await tokens.ExchangeCodeAsync(Client.PhotoPrint, code, request.Pkce.Verifier);
 
         var refresh = await tokens.RefreshAsync(Client.PhotoPrint, issued.RefreshToken!);
-        Assert.Equal(HttpStatusCode.BadRequest, refresh.Status);
-        Assert.Equal("invalid_grant", refresh.Error);
+        refresh.AssertError(HttpStatusCode.BadRequest, "invalid_grant");
     }
 
     [Fact]

@@ -1,12 +1,9 @@
-using System.Net;
 using System.Net.Http.Headers;
-using System.Text.Json;
-using PhotoApi.DevIssuer.Tests.Infrastructure;
 
 namespace PhotoApi.DevIssuer.Tests;
 
 /// <summary>Where a certified client library would notice a difference between the dev issuer and a real one.</summary>
-public sealed class RealIssuerBehaviourTests(IssuerHost host) : IClassFixture<IssuerHost>
+public sealed class RealIssuerBehaviourTests(DevIssuerHost host) : IClassFixture<DevIssuerHost>
 {
     [Fact]
     public async Task AuthorizationRequest_ForAScopeTheClientMayNotUse_RedirectsWithInvalidScope()
@@ -63,8 +60,7 @@ public sealed class RealIssuerBehaviourTests(IssuerHost host) : IClassFixture<Is
             ["password"] = "alice",
         });
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.Status);
-        Assert.Equal("unsupported_grant_type", response.Error);
+        response.AssertError(HttpStatusCode.BadRequest, "unsupported_grant_type");
         Assert.Contains("RFC 9700 §2.4", response.ErrorDescription, StringComparison.Ordinal);
         Assert.Null(response.AccessToken);
     }

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using PhotoPrint.Dpop;
+using DpopKey = PhotoPrint.Dpop.DpopKey; // the sample's own key, not PhotoApi.Testing's
 
 namespace PhotoPrint.Tests;
 
@@ -20,7 +20,7 @@ public sealed class DpopSampleTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _issuer = new DevIssuerHost(new Dictionary<string, string?> { ["DevIssuer:RequireDpopNonce"] = "true" });
+        _issuer = DevIssuerHost.With(new Dictionary<string, string?> { ["DevIssuer:RequireDpopNonce"] = "true" });
         _database = await TestDatabase.CreateAsync();
         _api = new PhotoApiFactory(_issuer.BaseAddress.AbsoluteUri, _database.ConnectionString, new Dictionary<string, string?>
         {

@@ -1,5 +1,4 @@
 using System.Threading.RateLimiting;
-using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using PhotoApi.Data;

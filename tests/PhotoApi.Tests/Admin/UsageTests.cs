@@ -1,6 +1,3 @@
-using System.Text.Json;
-using PhotoApi.Tests.Infrastructure;
-
 namespace PhotoApi.Tests.Admin;
 
 /// <summary>Operators' service jobs read totals with client-credentials tokens that carry no user.</summary>
@@ -11,8 +8,8 @@ public sealed class UsageTests(ApiFixture fixture)
     public async Task AppTokenWithAdminScope_ReadsTotalsThatMatchTheDatabase()
     {
         var alice = fixture.AsUser(ApiFixture.NewSubject("alice"));
-        var photo = (await HttpAssert.Ok<JsonElement>(await alice.PostAsJsonAsync("/v1/photos", new { title = "counted" }), HttpStatusCode.Created)).GetProperty("id").GetString();
-        await alice.PutAsync($"/v1/photos/{photo}/content", Images.Content(Images.Png(1234), "image/png"));
+        var photo = await alice.CreatePhotoAsync("counted");
+        await alice.UploadContentAsync(photo, Images.Png(1234));
         var job = fixture.AsApp("photo-admin-job", "photos.admin");
 
         var usage = await HttpAssert.Ok<JsonElement>(await job.GetAsync("/v1/admin/usage"));

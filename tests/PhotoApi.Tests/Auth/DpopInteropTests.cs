@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using System.Text.Json;
-using PhotoApi.Tests.Infrastructure;
 
 namespace PhotoApi.Tests.Auth;
 
@@ -18,7 +16,7 @@ public sealed class DpopInteropTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _issuer = new DevIssuerHost(new Dictionary<string, string?> { ["DevIssuer:RequireDpopNonce"] = "true" });
+        _issuer = DevIssuerHost.With(new Dictionary<string, string?> { ["DevIssuer:RequireDpopNonce"] = "true" });
         _database = await TestDatabase.CreateAsync();
         _api = new PhotoApiFactory(_issuer.BaseAddress.AbsoluteUri, _database.ConnectionString, new Dictionary<string, string?>
         {

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.IdentityModel.Tokens;
@@ -14,39 +13,27 @@ public sealed class IntrospectionTests : IAsyncLifetime
 {
     private IntrospectingIssuer _issuer = null!;
     private TestDatabase _database = null!;
-    private readonly List<IAsyncDisposable> _apis = [];
+    private ApiHosts _apis = null!;
 
     public async Task InitializeAsync()
     {
         _issuer = await IntrospectingIssuer.StartAsync();
         _database = await TestDatabase.CreateAsync();
+        _apis = new ApiHosts(_issuer.Authority, _database.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Auth:Introspection:ClientId"] = IntrospectingIssuer.ClientId,
+            ["Auth:Introspection:ClientSecret"] = IntrospectingIssuer.ClientSecret,
+        });
     }
 
     public async Task DisposeAsync()
     {
-        foreach (var api in _apis)
-        {
-            await api.DisposeAsync();
-        }
+        await _apis.DisposeAsync();
         await _issuer.DisposeAsync();
         await _database.DisposeAsync();
     }
 
-    private PhotoApiFactory Api(IDictionary<string, string?>? settings = null, TimeProvider? time = null)
-    {
-        var all = new Dictionary<string, string?>
-        {
-            ["Auth:Introspection:ClientId"] = IntrospectingIssuer.ClientId,
-            ["Auth:Introspection:ClientSecret"] = IntrospectingIssuer.ClientSecret,
-        };
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
-        {
-            all[key] = value;
-        }
-        var api = new PhotoApiFactory(_issuer.Authority, _database.ConnectionString, all, time: time);
-        _apis.Add(api);
-        return api;
-    }
+    private PhotoApiFactory Api(IDictionary<string, string?>? settings = null, TimeProvider? time = null) => _apis.Start(settings, time);
 
     [Fact]
     public async Task OpaqueToken_ActiveAtTheIssuer_ReadsPhotos_AndIsIntrospectedOnce()

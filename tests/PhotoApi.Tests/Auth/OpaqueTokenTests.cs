@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
 using PhotoApi.Auth.Introspection;
 
@@ -17,40 +16,28 @@ public sealed class OpaqueTokenTests : IAsyncLifetime
 
     private DevIssuerHost _issuer = null!;
     private TestDatabase _database = null!;
-    private readonly List<PhotoApiFactory> _apis = [];
+    private ApiHosts _apis = null!;
 
     public async Task InitializeAsync()
     {
-        _issuer = new DevIssuerHost(new Dictionary<string, string?> { ["DevIssuer:Resources:1"] = Resource });
+        _issuer = DevIssuerHost.With(new Dictionary<string, string?> { ["DevIssuer:Resources:1"] = Resource });
         _database = await TestDatabase.CreateAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        foreach (var api in _apis)
-        {
-            await api.DisposeAsync();
-        }
-        await _issuer.DisposeAsync();
-        await _database.DisposeAsync();
-    }
-
-    private PhotoApiFactory Api(IDictionary<string, string?>? settings = null, TimeProvider? time = null)
-    {
-        var all = new Dictionary<string, string?>
+        _apis = new ApiHosts(_issuer.BaseAddress.AbsoluteUri.TrimEnd('/'), _database.ConnectionString, new Dictionary<string, string?>
         {
             ["Auth:ResourceUri"] = Resource,
             ["Auth:Introspection:ClientId"] = "photo-api",
             ["Auth:Introspection:ClientSecret"] = "photo-api-secret",
-        };
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
-        {
-            all[key] = value;
-        }
-        var api = new PhotoApiFactory(_issuer.BaseAddress.AbsoluteUri.TrimEnd('/'), _database.ConnectionString, all, time: time);
-        _apis.Add(api);
-        return api;
+        });
     }
+
+    public async Task DisposeAsync()
+    {
+        await _apis.DisposeAsync();
+        await _issuer.DisposeAsync();
+        await _database.DisposeAsync();
+    }
+
+    private PhotoApiFactory Api(IDictionary<string, string?>? settings = null, TimeProvider? time = null) => _apis.Start(settings, time);
 
     private async Task<string> OpaqueTokenAsync(string scope) =>
         (await _issuer.SignInAsync(OpaqueClient, OpaqueSecret, scope)).GetProperty("access_token").GetString()!;

@@ -1,6 +1,3 @@
-using System.Net;
-using PhotoApi.Tests.Infrastructure;
-
 namespace PhotoApi.Tests.Security;
 
 /// <summary>Runs every row of <see cref="TokenAttackCatalogue"/> against a read and a write endpoint.</summary>

@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using OpenIddict.Abstractions;
 
@@ -57,7 +56,7 @@ public sealed class PhotoStory : IAsyncDisposable
     /// <param name="issuerTime">The issuer's clock (a fake one where polling or expiry matters).</param>
     public static async Task<PhotoStory> StartAsync(IDictionary<string, string?>? issuerSettings = null, TimeProvider? issuerTime = null)
     {
-        var issuer = new DevIssuerHost(issuerSettings, issuerTime);
+        var issuer = DevIssuerHost.With(issuerSettings, issuerTime);
         var database = await TestDatabase.CreateAsync();
         var api = new PhotoApiFactory(issuer.BaseAddress.AbsoluteUri, database.ConnectionString);
         _ = api.BaseAddress; // start it
@@ -73,14 +72,9 @@ public sealed class PhotoStory : IAsyncDisposable
     public async Task<string> AddPhotoAsync(string user, string title, byte[] png)
     {
         using var owner = await AsUserAsync(user);
-        using var created = await owner.PostAsJsonAsync("/v1/photos", new { title });
-        created.EnsureSuccessStatusCode();
-        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
-        using var content = new ByteArrayContent(png);
-        content.Headers.ContentType = new MediaTypeHeaderValue("image/png");
-        using var uploaded = await owner.PutAsync($"/v1/photos/{id}/content", content);
-        uploaded.EnsureSuccessStatusCode();
-        return id!;
+        var id = await owner.CreatePhotoAsync(title);
+        await owner.UploadContentAsync(id, png);
+        return id;
     }
 
     /// <summary>An API client for <paramref name="user"/> through another app, with a token from the dev issuer's /dev/tokens.</summary>

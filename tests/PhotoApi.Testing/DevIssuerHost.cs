@@ -4,45 +4,59 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using PhotoApi.DevIssuer;
 
-namespace PhotoApi.DevIssuer.Tests.Infrastructure;
+namespace PhotoApi.Testing;
 
 /// <summary>
-/// The real dev issuer on real Kestrel (an ephemeral loopback port), with its signing key in a
-/// temporary folder, so redirects, cookies and HTTP are what a browser or the API would see.
+/// The real dev issuer (OpenIddict) on real Kestrel (an ephemeral loopback port unless given fixed URLs), with its
+/// signing key in a temporary folder, optionally on a fake clock, so redirects, cookies and HTTP are what a browser or the API would see.
 /// </summary>
-public sealed class IssuerHost : WebApplicationFactory<DevIssuerProgram>
+public sealed class DevIssuerHost : WebApplicationFactory<DevIssuerProgram>
 {
-    /// <summary>A redirect URI the tests add to the swagger client through configuration, as the lead's tests will.</summary>
+    /// <summary>A redirect URI the tests add to the swagger client through configuration.</summary>
     public const string SwaggerTestRedirectUri = "http://127.0.0.1:9/swagger/oauth2-redirect.html";
 
     private readonly Dictionary<string, string?> _settings;
     private readonly bool _ownsKeyDirectory;
     private readonly TimeProvider? _time;
 
-    public IssuerHost()
-        : this(keyDirectory: null, settings: null, time: null)
+    public DevIssuerHost()
+        : this(settings: null, time: null, keyDirectory: null, urls: null)
     {
     }
 
-    private IssuerHost(string? keyDirectory, IDictionary<string, string?>? settings, TimeProvider? time)
+    private DevIssuerHost(IDictionary<string, string?>? settings, TimeProvider? time, string? keyDirectory, string? urls)
     {
         _time = time;
         _ownsKeyDirectory = keyDirectory is null;
         KeyDirectory = keyDirectory ?? NewTempDirectory();
         _settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>());
-        // Endpoints set on Kestrel, not UseKestrel(port): that overload edits the server addresses after build and races with
-        // Kestrel binding them (dotnet/aspnetcore#67714: "Addresses cannot be modified after the server has started").
-        UseKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0));
+        if (urls is not null)
+        {
+            _settings["urls"] = urls;
+            // Fixed URLs (e.g. an HTTPS one beside HTTP for RFC 8705): Kestrel binds them with the issuer's HTTPS defaults.
+            UseKestrel();
+        }
+        else
+        {
+            // Endpoints set on Kestrel, not UseKestrel(port): that overload edits the server addresses after build and races with
+            // Kestrel binding them (dotnet/aspnetcore#67714: "Addresses cannot be modified after the server has started").
+            UseKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0));
+        }
     }
 
     public string KeyDirectory { get; }
 
-    /// <summary>A host with extra configuration (e.g. <c>DevIssuer:Issuer</c>) and, optionally, a key folder shared with another host.</summary>
-    public static IssuerHost With(IDictionary<string, string?>? settings = null, string? keyDirectory = null, TimeProvider? time = null) =>
-        new(keyDirectory, settings, time);
+    /// <param name="settings">Extra configuration (e.g. <c>DevIssuer:Issuer</c>); a <c>urls</c> setting here is overruled by the loopback port.</param>
+    /// <param name="time">The issuer's clock (a fake one where polling or expiry matters); the system clock when null.</param>
+    /// <param name="keyDirectory">A key folder shared with another host; a temporary one of its own when null.</param>
+    /// <param name="urls">Fixed URLs to listen on (e.g. HTTP and HTTPS for RFC 8705), instead of an ephemeral loopback port.</param>
+    public static DevIssuerHost With(IDictionary<string, string?>? settings = null, TimeProvider? time = null, string? keyDirectory = null, string? urls = null) =>
+        new(settings, time, keyDirectory, urls);
 
-    public Uri BaseAddress => new(Addresses[0].TrimEnd('/') + "/");
+    /// <summary>The issuer's base URL; OpenIddict's issuer identifier is this with a trailing slash.</summary>
+    public Uri BaseAddress => new(Addresses[0].Replace("[::]", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/') + "/");
 
     /// <summary>Every address Kestrel actually listens on.</summary>
     public IReadOnlyList<string> Addresses

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 
-namespace PhotoApi.DevIssuer.Tests.Infrastructure;
+namespace PhotoApi.Testing;
 
 /// <summary>
 /// A minimal browser: keeps cookies, never follows redirects by itself, and submits the forms it is

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace PhotoApi.Tests.Infrastructure;
+namespace PhotoApi.Testing;
 
 /// <summary>
 /// The real API (Program) on real Kestrel, trusting a <see cref="TestIssuer"/> over HTTP exactly as it would trust a

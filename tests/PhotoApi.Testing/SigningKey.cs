@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.IdentityModel.Tokens;
 
-namespace PhotoApi.Tests.Infrastructure;
+namespace PhotoApi.Testing;
 
 /// <summary>A key a test issuer signs with, and the public JWK it publishes.</summary>
 public sealed class SigningKey
