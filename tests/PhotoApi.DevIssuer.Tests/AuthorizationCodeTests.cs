@@ -76,11 +76,7 @@ public sealed class AuthorizationCodeTests(DevIssuerHost host) : IClassFixture<D
 
         var redirect = await browser.AuthorizeAsync(request, allow: false);
 
-        Assert.StartsWith(Client.PhotoPrint.RedirectUri + "?", redirect.Location!.ToString());
-        var parameters = redirect.RedirectParameters();
-        Assert.Equal("access_denied", parameters["error"]);
-        Assert.Equal("state-456", parameters["state"]);
-        Assert.False(parameters.ContainsKey("code"));
+        redirect.AssertErrorRedirect(Client.PhotoPrint.RedirectUri, "access_denied", "state-456");
     }
 
     [Fact]
@@ -185,9 +181,7 @@ public sealed class AuthorizationCodeTests(DevIssuerHost host) : IClassFixture<D
 
         var page = await browser.OpenAsync(request.ToUrl());
 
-        Assert.Equal(HttpStatusCode.BadRequest, page.Status);
-        Assert.Null(page.Location);
-        Assert.Contains("'redirect_uri' is not valid", page.Html, StringComparison.Ordinal);
+        page.AssertErrorPage("'redirect_uri' is not valid");
     }
 
     [Fact]
@@ -199,9 +193,7 @@ public sealed class AuthorizationCodeTests(DevIssuerHost host) : IClassFixture<D
         var page = await browser.OpenAsync(request.ToUrl());
 
         // OpenIddict checks PKCE before trusting the redirect URI, so it answers itself instead of redirecting.
-        Assert.Equal(HttpStatusCode.BadRequest, page.Status);
-        Assert.Null(page.Location);
-        Assert.Contains("error:invalid_request", page.Html, StringComparison.Ordinal);
+        page.AssertErrorPage("error:invalid_request");
         Assert.Contains("'code_challenge' parameter is missing", page.Html, StringComparison.Ordinal);
     }
 
@@ -213,9 +205,7 @@ public sealed class AuthorizationCodeTests(DevIssuerHost host) : IClassFixture<D
 
         var page = await browser.OpenAsync(request.ToUrl());
 
-        Assert.Equal(HttpStatusCode.BadRequest, page.Status);
-        Assert.Null(page.Location);
-        Assert.Contains("error:invalid_request", page.Html, StringComparison.Ordinal);
+        page.AssertErrorPage("error:invalid_request");
         Assert.Contains("'code_challenge_method' is not supported", page.Html, StringComparison.Ordinal);
     }
 

@@ -1,9 +1,5 @@
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
-using Microsoft.Extensions.DependencyInjection;
 using PhotoApi.DevIssuer;
 
 namespace PhotoApi.Testing;
@@ -83,6 +79,16 @@ public sealed class DevIssuerHost : WebApplicationFactory<DevIssuerProgram>
     public TokenClient NewTokenClient() => new(BaseAddress);
 
     public HttpClient NewHttpClient() => new() { BaseAddress = BaseAddress };
+
+    /// <summary>An access token from the issuer's <c>/dev/tokens</c>, as another app of the user's would hold one.</summary>
+    public async Task<string> DevTokenAsync(string subject, string scopes = "photos.read photos.write", string? clientId = null)
+    {
+        using var http = NewHttpClient();
+        using var minted = await http.PostAsJsonAsync("/dev/tokens", clientId is null ? (object)new { subject, scopes } : new { subject, scopes, clientId });
+        var body = await minted.Content.ReadAsStringAsync();
+        Assert.True(minted.IsSuccessStatusCode, $"/dev/tokens answered {(int)minted.StatusCode}: {body}");
+        return JsonDocument.Parse(body).RootElement.GetProperty("access_token").GetString()!;
+    }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {

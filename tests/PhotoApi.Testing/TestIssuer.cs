@@ -1,13 +1,7 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Security.Cryptography;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.IdentityModel.Tokens;
 
 namespace PhotoApi.Testing;
 
@@ -180,13 +174,13 @@ public sealed class TestIssuer : IAsyncDisposable
             ["client_id"] = "photoprint",
             ["scope"] = scope,
         };
-        Merge(payload, claims);
+        Jws.Merge(payload, claims);
         foreach (var name in payload.Where(p => p.Value is null).Select(p => p.Key).ToList())
         {
             payload.Remove(name);
         }
         var head = new Dictionary<string, object?> { ["alg"] = key.Algorithm, ["kid"] = key.KeyId, ["typ"] = "at+jwt" };
-        Merge(head, header);
+        Jws.Merge(head, header);
         return Jws.Encode(head, payload, key);
     }
 
@@ -196,21 +190,6 @@ public sealed class TestIssuer : IAsyncDisposable
         var token = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
         _opaque[token] = (subject, scope);
         return token;
-    }
-
-    private static void Merge(Dictionary<string, object?> target, IDictionary<string, object?>? changes)
-    {
-        foreach (var (name, value) in changes ?? new Dictionary<string, object?>())
-        {
-            if (value is null)
-            {
-                target.Remove(name);
-            }
-            else
-            {
-                target[name] = value;
-            }
-        }
     }
 
     public async ValueTask DisposeAsync() => await StopListeningAsync();

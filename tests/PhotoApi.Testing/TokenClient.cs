@@ -1,8 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
-
 namespace PhotoApi.Testing;
 
 /// <summary>An OAuth client's back channel: the token, revocation and introspection endpoints.</summary>

@@ -2,7 +2,6 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Microsoft.IdentityModel.Tokens;
 using PhotoApi.Benchmarks.Micro;
 
 namespace PhotoApi.Benchmarks.Http;

@@ -1,6 +1,5 @@
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using PhotoApi.Data;
 using PhotoApi.Http;
 using PhotoApi.Traffic;

@@ -1,5 +1,3 @@
-using Microsoft.IdentityModel.Tokens;
-
 namespace PhotoApi.Benchmarks.Micro;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.Tokens;
 using PhotoApi.Auth.Introspection;
 
 namespace PhotoApi.Benchmarks.Micro;

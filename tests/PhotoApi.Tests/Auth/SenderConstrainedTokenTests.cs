@@ -20,9 +20,7 @@ public sealed class SenderConstrainedRequirementTests
         var dpop = await own.Api.Anonymous().SendAsync(DpopProofs.Request(HttpMethod.Get, photos, bound, _key.Proof("GET", photos, bound)));
         var metadata = JsonDocument.Parse(await own.Api.Anonymous().GetStringAsync("/.well-known/oauth-protected-resource")).RootElement;
 
-        await HttpAssert.Problem(plain, HttpStatusCode.Unauthorized);
-        var challenge = HttpAssert.BearerChallenge(plain);
-        Assert.Equal("invalid_token", challenge["error"]);
+        var challenge = await HttpAssert.InvalidToken(plain);
         Assert.Equal("Only sender-constrained (DPoP- or certificate-bound) access tokens are accepted.", challenge["error_description"]);
         Assert.Equal(HttpStatusCode.OK, dpop.StatusCode);
         Assert.True(metadata.GetProperty("dpop_bound_access_tokens_required").GetBoolean());
@@ -47,8 +45,7 @@ public sealed class SenderConstrainedRequirementTests
         var strictBound = await api.Anonymous().SendAsync(DpopProofs.Request(HttpMethod.Get, photos, bound, _key.Proof("GET", photos, bound)));
         var lenientPlain = await api.WithToken(lenient.Token(ApiFixture.NewSubject("alice"))).GetAsync(photos);
 
-        await HttpAssert.Problem(strictPlain, HttpStatusCode.Unauthorized);
-        Assert.Equal("invalid_token", HttpAssert.BearerChallenge(strictPlain)["error"]);
+        await HttpAssert.InvalidToken(strictPlain);
         Assert.Equal(HttpStatusCode.OK, strictBound.StatusCode);
         Assert.Equal(HttpStatusCode.OK, lenientPlain.StatusCode);
     }
@@ -210,9 +207,7 @@ public sealed class CertificateBoundTokenTests
     {
         foreach (var refused in responses)
         {
-            await HttpAssert.Problem(refused, HttpStatusCode.Unauthorized);
-            var challenge = HttpAssert.BearerChallenge(refused);
-            Assert.Equal("invalid_token", challenge["error"]);
+            var challenge = await HttpAssert.InvalidToken(refused);
             Assert.Equal("The access token is bound to a client certificate this request did not present.", challenge["error_description"]);
         }
     }

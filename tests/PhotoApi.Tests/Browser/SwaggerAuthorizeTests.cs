@@ -36,9 +36,7 @@ public sealed class SwaggerAuthorizeTests(ITestOutputHelper output) : IAsyncLife
         _ = _api.BaseAddress; // start it
 
         // Alice already has photos, put there by another app.
-        using var issuerClient = new HttpClient { BaseAddress = _issuer.BaseAddress };
-        var minted = await issuerClient.PostAsJsonAsync("/dev/tokens", new { subject = "alice", scopes = "photos.read photos.write" });
-        var alice = _api.WithToken((await HttpAssert.Ok<JsonElement>(minted)).GetProperty("access_token").GetString()!);
+        var alice = _api.WithToken(await _issuer.DevTokenAsync("alice"));
         await alice.CreatePhotoAsync("Lighthouse at dawn");
         await alice.CreatePhotoAsync("Harbour at dusk");
 

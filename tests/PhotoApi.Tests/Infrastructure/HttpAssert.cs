@@ -25,6 +25,15 @@ public static partial class HttpAssert
         return (await response.Content.ReadFromJsonAsync<T>())!;
     }
 
+    /// <summary>RFC 6750 §3.1 invalid_token: a 401 problem whose Bearer challenge says so; returns the challenge's auth-params.</summary>
+    public static async Task<Dictionary<string, string>> InvalidToken(HttpResponseMessage response)
+    {
+        await Problem(response, HttpStatusCode.Unauthorized);
+        var challenge = BearerChallenge(response);
+        Assert.Equal("invalid_token", challenge["error"]);
+        return challenge;
+    }
+
     /// <summary>
     /// The Bearer challenge of a response to a Bearer request, its auth-params by name (RFC 6750 §3). The API offers exactly two
     /// schemes, Bearer and DPoP (RFC 9449 §7.2); the DPoP challenge must name its algorithms and carry no error of the Bearer request.

@@ -171,16 +171,7 @@ public sealed class TransactionPoolingTests(PooledApiFixture fixture)
     {
         var clients = Enumerable.Range(0, 16).Select(i => fixture.AsUser(ApiFixture.NewSubject($"user{i}"))).ToArray();
 
-        var statuses = await Task.WhenAll(clients.Select(async client =>
-        {
-            var codes = new List<HttpStatusCode>();
-            for (var i = 0; i < 10; i++)
-            {
-                codes.Add((await client.PostAsJsonAsync("/v1/photos", new { title = $"p{i}" })).StatusCode);
-                codes.Add((await client.GetAsync("/v1/photos?pageSize=5")).StatusCode);
-            }
-            return codes;
-        }));
+        var statuses = await ConcurrentTraffic.RunAsync(clients);
 
         Assert.All(statuses.SelectMany(s => s), status => Assert.True(status is HttpStatusCode.Created or HttpStatusCode.OK, $"got {status}"));
     }
@@ -201,16 +192,7 @@ public sealed class TransactionPoolingWithoutTheSettingTests(PooledApiFixture fi
         api.ConfigureLogging = logging => logging.AddProvider(logs);
         var clients = Enumerable.Range(0, 16).Select(i => api.WithToken(fixture.Issuer.Token(ApiFixture.NewSubject($"user{i}")))).ToArray();
 
-        var statuses = await Task.WhenAll(clients.Select(async client =>
-        {
-            var codes = new List<HttpStatusCode>();
-            for (var i = 0; i < 10; i++)
-            {
-                codes.Add((await client.PostAsJsonAsync("/v1/photos", new { title = $"p{i}" })).StatusCode);
-                codes.Add((await client.GetAsync("/v1/photos?pageSize=5")).StatusCode);
-            }
-            return codes;
-        }));
+        var statuses = await ConcurrentTraffic.RunAsync(clients);
 
         var errors = logs.Entries.Where(e => e.Exception is Npgsql.PostgresException).Select(e => ((Npgsql.PostgresException)e.Exception!).SqlState).Distinct().ToList();
         output.WriteLine($"{statuses.SelectMany(s => s).Count(s => s == HttpStatusCode.InternalServerError)} of 320 requests failed with 500; SQLSTATEs: {string.Join(", ", errors)}");
@@ -219,4 +201,20 @@ public sealed class TransactionPoolingWithoutTheSettingTests(PooledApiFixture fi
         Assert.NotEmpty(errors);
         Assert.All(errors, state => Assert.True(state is "26000" or "42P05", $"unexpected SQLSTATE {state}"));
     }
+}
+
+/// <summary>Each client creates a photo and lists a page, ten times, all clients at once; the status of every request.</summary>
+internal static class ConcurrentTraffic
+{
+    public static Task<List<HttpStatusCode>[]> RunAsync(IEnumerable<HttpClient> clients) => Task.WhenAll(clients.Select(async client =>
+    {
+        var codes = new List<HttpStatusCode>();
+        for (var i = 0; i < 10; i++)
+        {
+            // Raw, not CreatePhotoAsync: the status is what is under test.
+            codes.Add((await client.PostAsJsonAsync("/v1/photos", new { title = $"p{i}" })).StatusCode);
+            codes.Add((await client.GetAsync("/v1/photos?pageSize=5")).StatusCode);
+        }
+        return codes;
+    }));
 }

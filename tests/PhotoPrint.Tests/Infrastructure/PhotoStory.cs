@@ -17,18 +17,15 @@ public sealed class PhotoStory : IAsyncDisposable
     /// <summary>The same PNG with bytes after its end (browsers ignore them), so two photos differ in size.</summary>
     public static readonly byte[] LargerPng = [.. SmallPng, .. new byte[1000]];
 
-    private PhotoStory(DevIssuerHost issuer, TestDatabase database, PhotoApiFactory api)
-    {
-        Issuer = issuer;
-        Database = database;
-        Api = api;
-    }
+    private readonly DevIssuerApi _cast;
 
-    public DevIssuerHost Issuer { get; }
+    private PhotoStory(DevIssuerApi cast) => _cast = cast;
 
-    public TestDatabase Database { get; }
+    public DevIssuerHost Issuer => _cast.Issuer;
 
-    public PhotoApiFactory Api { get; }
+    public TestDatabase Database => _cast.Database;
+
+    public PhotoApiFactory Api => _cast.Api;
 
     public string BobsPhotoId { get; private set; } = "";
 
@@ -56,11 +53,7 @@ public sealed class PhotoStory : IAsyncDisposable
     /// <param name="issuerTime">The issuer's clock (a fake one where polling or expiry matters).</param>
     public static async Task<PhotoStory> StartAsync(IDictionary<string, string?>? issuerSettings = null, TimeProvider? issuerTime = null)
     {
-        var issuer = DevIssuerHost.With(issuerSettings, issuerTime);
-        var database = await TestDatabase.CreateAsync();
-        var api = new PhotoApiFactory(issuer.BaseAddress.AbsoluteUri, database.ConnectionString);
-        _ = api.BaseAddress; // start it
-        var story = new PhotoStory(issuer, database, api);
+        var story = new PhotoStory(await DevIssuerApi.StartAsync(issuerSettings, issuerTime: issuerTime));
 
         await story.AddPhotoAsync("alice", "Lighthouse", SmallPng);
         await story.AddPhotoAsync("alice", "Harbour at dusk", LargerPng);
@@ -78,19 +71,7 @@ public sealed class PhotoStory : IAsyncDisposable
     }
 
     /// <summary>An API client for <paramref name="user"/> through another app, with a token from the dev issuer's /dev/tokens.</summary>
-    private async Task<HttpClient> AsUserAsync(string user)
-    {
-        using var issuer = new HttpClient { BaseAddress = Issuer.BaseAddress };
-        using var minted = await issuer.PostAsJsonAsync("/dev/tokens", new { subject = user, scopes = "photos.read photos.write", clientId = "photo-uploader" });
-        minted.EnsureSuccessStatusCode();
-        var token = (await minted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
-        return Api.WithToken(token);
-    }
+    private async Task<HttpClient> AsUserAsync(string user) => Api.WithToken(await Issuer.DevTokenAsync(user, clientId: "photo-uploader"));
 
-    public async ValueTask DisposeAsync()
-    {
-        await Api.DisposeAsync();
-        await Issuer.DisposeAsync();
-        await Database.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _cast.DisposeAsync();
 }
