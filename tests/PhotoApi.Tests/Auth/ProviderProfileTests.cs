@@ -202,6 +202,22 @@ public sealed class ProviderProfileTests(ProviderFixture providers) : IClassFixt
 
     // ---- Entra ID: scp in delegated tokens only; app roles in roles; app-only tokens have oid = sub and, optionally, idtyp=app.
 
+    /// <summary>An Entra app-only token: oid = sub (the service principal), app roles, no scp; idtyp "app" when the tenant adds it.</summary>
+    private static Dictionary<string, object?> EntraApp(string? idtyp, params string[] roles)
+    {
+        var id = Guid.NewGuid().ToString();
+        return new()
+        {
+            ["aud"] = ProviderFixture.EntraAudience,
+            ["sub"] = id,
+            ["oid"] = id,
+            ["azp"] = "6731de76-14a6-49ae-97bc-6eba6914391e",
+            ["idtyp"] = idtyp,
+            ["roles"] = roles,
+            ["ver"] = "2.0",
+        };
+    }
+
     private static Dictionary<string, object?> EntraUser(string scp, params string[] roles) => new()
     {
         ["aud"] = ProviderFixture.EntraAudience,
@@ -235,17 +251,7 @@ public sealed class ProviderProfileTests(ProviderFixture providers) : IClassFixt
     [Fact]
     public async Task Entra_AppToken_WithAppRole_ReadsUsageButNotUserData()
     {
-        var id = Guid.NewGuid().ToString();
-        var token = ProviderFixture.Token(providers.Entra, new()
-        {
-            ["aud"] = ProviderFixture.EntraAudience,
-            ["sub"] = id,
-            ["oid"] = id,
-            ["azp"] = "6731de76-14a6-49ae-97bc-6eba6914391e",
-            ["idtyp"] = "app",
-            ["roles"] = new[] { "Photos.Usage.Read.All" },
-            ["ver"] = "2.0",
-        });
+        var token = ProviderFixture.Token(providers.Entra, EntraApp("app", "Photos.Usage.Read.All"));
 
         Assert.Equal(HttpStatusCode.OK, (await With(token).GetAsync("/v1/admin/usage")).StatusCode);
         await AssertUserTokenRequired(await With(token).GetAsync("/v1/me"));
@@ -255,16 +261,7 @@ public sealed class ProviderProfileTests(ProviderFixture providers) : IClassFixt
     public async Task Entra_AppTokenWithoutIdtyp_IsStillAnAppToken_AndRefusedOnUserRoutes()
     {
         // idtyp is optional; oid = sub (the service principal) and no scp are Entra's own marks of an app-only token.
-        var id = Guid.NewGuid().ToString();
-        var token = ProviderFixture.Token(providers.Entra, new()
-        {
-            ["aud"] = ProviderFixture.EntraAudience,
-            ["sub"] = id,
-            ["oid"] = id,
-            ["azp"] = "6731de76-14a6-49ae-97bc-6eba6914391e",
-            ["roles"] = new[] { "Photos.Read" },
-            ["ver"] = "2.0",
-        });
+        var token = ProviderFixture.Token(providers.Entra, EntraApp(idtyp: null, "Photos.Read"));
 
         await AssertUserTokenRequired(await With(token).GetAsync("/v1/photos"));
         await AssertUserTokenRequired(await With(token).GetAsync("/v1/me"));
