@@ -15,6 +15,7 @@ using PhotoApi.Users;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddPhotoApiHttp();
+builder.AddPhotoApiHardening();
 builder.AddPhotoApiProxies();
 builder.AddPhotoApiRequestLog();
 builder.AddPhotoApiTelemetry();
@@ -35,6 +36,7 @@ var app = builder.Build();
 app.UsePhotoApiProxies();
 app.UsePhotoApiRequestLog();
 app.UsePhotoApiHttp();
+app.UseSecurityHeaders();
 app.UseHeadAsGet();
 app.UsePhotoApiOpenApi();
 app.UseRouting();

@@ -62,9 +62,6 @@ public sealed class AccessTokenIdentity : ClaimsIdentity
     /// <summary>User-delegated, an application's own (client credentials), or neither (refused everywhere).</summary>
     public CallerKind Kind { get; }
 
-    /// <summary>True when the token proves a user delegated it.</summary>
-    public bool IsUser => Kind == CallerKind.User;
-
     public FrozenSet<string> Scopes { get; }
 
     public DateTime ExpiresUtc { get; }

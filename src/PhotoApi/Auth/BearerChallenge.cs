@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Primitives;
+using PhotoApi.Http;
 
 namespace PhotoApi.Auth;
 
@@ -23,7 +24,7 @@ public static class BearerChallenge
         {
             // RFC 6750 §3.1: no error code when the request carried no authentication information.
             http.Response.Headers.WWWAuthenticate = Challenges(http);
-            await WriteProblemAsync(http, StatusCodes.Status401Unauthorized, "Unauthorized",
+            await Problems.WriteAsync(http, StatusCodes.Status401Unauthorized,
                 "This endpoint needs an access token: send it as 'Authorization: Bearer <token>', or a DPoP-bound one as 'Authorization: DPoP <token>' with a DPoP proof.");
             return;
         }
@@ -31,8 +32,7 @@ public static class BearerChallenge
         var rejection = TokenRejection.From(context.AuthenticateFailure);
         if (rejection.Status == StatusCodes.Status503ServiceUnavailable)
         {
-            http.Response.Headers.RetryAfter = "5";
-            await WriteProblemAsync(http, rejection.Status, "Service Unavailable", rejection.Description);
+            await Problems.RetryLaterAsync(http, rejection.Status, TimeSpan.FromSeconds(5), rejection.Description);
             return;
         }
 
@@ -42,7 +42,7 @@ public static class BearerChallenge
             // RFC 9449 §9: the nonce to put in the next proof.
             http.Response.Headers["DPoP-Nonce"] = http.RequestServices.GetRequiredService<SenderConstraint>().IssueNonce();
         }
-        await WriteProblemAsync(http, rejection.Status, rejection.Status == StatusCodes.Status400BadRequest ? "Bad Request" : "Unauthorized", rejection.Description);
+        await Problems.WriteAsync(http, rejection.Status, rejection.Description);
     }
 
     /// <summary>403 <c>insufficient_scope</c> (RFC 6750 §3.1) naming every scope the endpoint needs.</summary>
@@ -51,7 +51,7 @@ public static class BearerChallenge
         var scope = string.Join(' ', scopes);
         var description = $"The access token lacks the required scope: {scope}.";
         http.Response.Headers.WWWAuthenticate = Challenges(http, ("error", "insufficient_scope"), ("error_description", description), ("scope", scope));
-        return WriteProblemAsync(http, StatusCodes.Status403Forbidden, "Forbidden", description);
+        return Problems.WriteAsync(http, StatusCodes.Status403Forbidden, description);
     }
 
     /// <summary>RFC 9470 §3: 401 <c>insufficient_user_authentication</c> with the <c>max_age</c> and/or <c>acr_values</c> to ask for.</summary>
@@ -67,15 +67,15 @@ public static class BearerChallenge
             parameters.Add(("acr_values", string.Join(' ', stepUp.AcrValues)));
         }
         http.Response.Headers.WWWAuthenticate = Challenges(http, [.. parameters]);
-        return WriteProblemAsync(http, StatusCodes.Status401Unauthorized, "Unauthorized", description);
+        return Problems.WriteAsync(http, StatusCodes.Status401Unauthorized, description);
     }
 
     internal static Task WriteUserTokenRequiredAsync(HttpContext http) =>
-        WriteProblemAsync(http, StatusCodes.Status403Forbidden, "Forbidden",
+        Problems.WriteAsync(http, StatusCodes.Status403Forbidden,
             "This endpoint acts on a user's data and needs a user-delegated access token; this token was issued to an application with no user (client credentials).");
 
     internal static Task WriteUnknownCallerAsync(HttpContext http) =>
-        WriteProblemAsync(http, StatusCodes.Status403Forbidden, "Forbidden",
+        Problems.WriteAsync(http, StatusCodes.Status403Forbidden,
             "The access token shows neither a user who delegated it nor an application acting on its own, by the rules of its issuer's profile; it is not accepted.");
 
     /// <summary>
@@ -108,9 +108,6 @@ public static class BearerChallenge
         }
         return header.ToString();
     }
-
-    private static Task WriteProblemAsync(HttpContext http, int status, string title, string detail) =>
-        Http.ProblemJson.WriteAsync(http, new ProblemDetails { Status = status, Title = title, Detail = detail });
 }
 
 /// <summary>Turns authorization failures into the responses above instead of ASP.NET's bare 403.</summary>

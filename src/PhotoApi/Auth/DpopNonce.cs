@@ -19,8 +19,7 @@ public sealed class DpopNonce
     private const int WindowBytes = 8;
     private const int MacBytes = 16;
 
-    private readonly KeySet? _fixed;
-    private readonly SharedKeys? _shared;
+    private readonly Func<KeySet> _keys;
     private readonly long _windowTicks;
     private readonly TimeProvider _time;
 
@@ -32,23 +31,25 @@ public sealed class DpopNonce
         Required = dpop.Enabled && dpop.RequireNonce;
         if (dpop.NonceKey is { Length: > 0 } key)
         {
-            _fixed = KeySet.Fixed(Convert.FromBase64String(key));
+            var keys = KeySet.Fixed(Convert.FromBase64String(key));
+            _keys = () => keys;
         }
         else if (Required && shared is not null)
         {
-            _shared = shared;
+            _keys = () => shared.Current(Purpose);
         }
         else
         {
             // Nonces off: a random key keeps Issue/Check meaningful for this instance alone.
-            _fixed = KeySet.Fixed(RandomNumberGenerator.GetBytes(32));
+            var keys = KeySet.Fixed(RandomNumberGenerator.GetBytes(32));
+            _keys = () => keys;
         }
     }
 
     /// <summary>Whether the key comes from the database: nonces required and <c>Auth__Dpop__NonceKey</c> not set.</summary>
     public static bool KeyFromDatabase(DpopOptions dpop) => dpop.Enabled && dpop.RequireNonce && string.IsNullOrEmpty(dpop.NonceKey);
 
-    private KeySet Keys => _fixed ?? _shared!.Current(Purpose);
+    private KeySet Keys => _keys();
 
     /// <summary>Every proof must carry a current nonce.</summary>
     public bool Required { get; }

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Microsoft.IdentityModel.Tokens;
+using PhotoApi.Jose;
 
 namespace PhotoApi.Auth;
 
@@ -10,7 +10,7 @@ namespace PhotoApi.Auth;
 /// </summary>
 public static class JoseRules
 {
-    private static readonly JsonDocumentOptions Strict = new() { AllowDuplicateProperties = false, MaxDepth = 32 };
+    private const int MaxDepth = 32;
 
     // RFC 7519 §4.1: registered claims and the JSON type each must have.
     private static readonly string[] StringClaims = ["iss", "sub", "jti", "client_id", "scope"];
@@ -22,8 +22,9 @@ public static class JoseRules
     /// <summary>The first rule the token breaks, or null.</summary>
     public static TokenRejection? Check(string encodedHeader, string encodedPayload, DateTimeOffset now, TimeSpan clockSkew)
     {
-        using var header = Parse(encodedHeader);
-        using var payload = Parse(encodedPayload);
+        // RFC 7515 §5.2 / RFC 7519 §4: duplicate member names are refused (null).
+        using var header = JoseJson.Parse(encodedHeader, MaxDepth);
+        using var payload = JoseJson.Parse(encodedPayload, MaxDepth);
         if (header is null || payload is null)
         {
             return TokenRejection.DuplicateClaims;
@@ -98,18 +99,5 @@ public static class JoseRules
             return TokenRejection.IssuedInTheFuture;
         }
         return null;
-    }
-
-    // RFC 7515 §5.2 / RFC 7519 §4: parsers must reject duplicate member names or take the last; we reject (null).
-    private static JsonDocument? Parse(string encodedSegment)
-    {
-        try
-        {
-            return JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(encodedSegment), Strict);
-        }
-        catch (Exception e) when (e is JsonException or FormatException or ArgumentException)
-        {
-            return null;
-        }
     }
 }

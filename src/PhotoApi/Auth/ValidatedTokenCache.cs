@@ -1,11 +1,13 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using PhotoApi.Jose;
 
 namespace PhotoApi.Auth;
 
@@ -53,9 +55,9 @@ public sealed class ValidatedTokenCache
     }
 
     /// <summary>The cached validation of exactly this token, if it is still valid.</summary>
-    public bool TryGet(string token, out ValidatedToken entry)
+    public bool TryGet(string token, [MaybeNullWhen(false)] out ValidatedToken entry)
     {
-        entry = null!;
+        entry = null;
         if (!_options.Enabled)
         {
             return false;

@@ -8,12 +8,21 @@ namespace PhotoApi.Configuration;
 public sealed record SettingsSection(string Name, Type Options);
 
 /// <summary>
-/// The one way PhotoApi reads settings: bind a section to an options type (validated at start-up by the caller's
-/// IValidateOptions or Validate rules with ValidateOnStart), and refuse to start when one of PhotoApi's own sections holds a
+/// The one way PhotoApi reads settings: bind a section to an options type, check it at start-up (ValidateOnStart) with the
+/// section's <see cref="IValidateOptions{TOptions}"/> class, and refuse to start when one of PhotoApi's own sections holds a
 /// key no options type declares: a misspelt <c>Auth__Audiance</c> is an error that names it, not a setting silently ignored.
+/// Runtime code reads only the validated <c>IOptions&lt;T&gt;</c>, never configuration.
 /// </summary>
 public static class Settings
 {
+    public static OptionsBuilder<T> AddSettings<T, TValidation>(this IHostApplicationBuilder builder, string section)
+        where T : class
+        where TValidation : class, IValidateOptions<T>
+    {
+        builder.Services.AddSingleton<IValidateOptions<T>, TValidation>();
+        return builder.AddSettings<T>(section);
+    }
+
     public static OptionsBuilder<T> AddSettings<T>(this IHostApplicationBuilder builder, string section) where T : class
     {
         builder.Services.AddSingleton(new SettingsSection(section, typeof(T)));
@@ -22,8 +31,17 @@ public static class Settings
             builder.Services.AddSingleton<IValidateOptions<KnownSettings>, UnknownSettingsCheck>();
             builder.Services.AddOptions<KnownSettings>().ValidateOnStart();
         }
-        return builder.Services.AddOptions<T>().Bind(builder.Configuration.GetSection(section));
+        return builder.Services.AddOptions<T>().Bind(builder.Configuration.GetSection(section)).ValidateOnStart();
     }
+}
+
+/// <summary>A section's start-up rules: each broken rule yields one message that names the key to fix.</summary>
+public abstract class SettingsRules<T> : IValidateOptions<T> where T : class
+{
+    public ValidateOptionsResult Validate(string? name, T options) =>
+        Broken(options).ToList() is { Count: > 0 } errors ? ValidateOptionsResult.Fail(errors) : ValidateOptionsResult.Success;
+
+    protected abstract IEnumerable<string> Broken(T options);
 }
 
 /// <summary>The subject of the unknown-key check (it has no settings of its own).</summary>

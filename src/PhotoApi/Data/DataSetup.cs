@@ -14,15 +14,12 @@ public static class DataSetup
         // Rows map snake_case columns onto PascalCase record members.
         DefaultTypeMap.MatchNamesWithUnderscores = true;
 
-        builder.AddSettings<DatabaseOptions>(DatabaseOptions.Section)
+        builder.AddSettings<DatabaseOptions, DatabaseOptionsValidation>(DatabaseOptions.Section)
             .Configure<IConfiguration>((options, configuration) =>
             {
                 options.ConnectionString = configuration.GetConnectionString("Photos") ?? options.ConnectionString;
                 options.MigrationsConnectionString = configuration.GetConnectionString("PhotosMigrations") ?? options.MigrationsConnectionString;
-            })
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<DatabaseOptions>, DatabaseOptionsValidation>();
+            });
 
         // Optional shared state for several instances (ConnectionStrings__Redis); unset, everything stays in this process.
         builder.Services.AddOptions<RedisOptions>()
@@ -33,10 +30,7 @@ public static class DataSetup
         builder.Services.AddSingleton<SharedRedis>();
 
         // Keys every instance shares without configuration (page tokens, DPoP nonces), kept in PostgreSQL.
-        builder.AddSettings<SharedKeyOptions>(SharedKeyOptions.Section)
-            .Validate(o => o.RefreshInterval >= TimeSpan.FromSeconds(1) && o.RefreshInterval <= TimeSpan.FromHours(1) && o.Overlap >= 2 * o.RefreshInterval,
-                "SharedKeys__RefreshInterval must be between 00:00:01 and 01:00:00, and SharedKeys__Overlap at least twice as long.")
-            .ValidateOnStart();
+        builder.AddSettings<SharedKeyOptions, SharedKeyRules>(SharedKeyOptions.Section);
         builder.Services.AddSingleton<SharedKeys>();
         builder.Services.AddHostedService<SharedKeysRefresher>();
 

@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -10,7 +9,6 @@ public sealed class DatabaseOptions
     public const string Section = "Database";
 
     /// <summary>Npgsql connection string, from <c>ConnectionStrings:Photos</c>.</summary>
-    [Required(ErrorMessage = "ConnectionStrings__Photos is required: an Npgsql connection string for the photo database.")]
     public string ConnectionString { get; set; } = "";
 
     /// <summary>
@@ -37,7 +35,11 @@ public sealed class DatabaseOptionsValidation : IValidateOptions<DatabaseOptions
 {
     public ValidateOptionsResult Validate(string? name, DatabaseOptions options)
     {
-        if (!options.TransactionPooling || string.IsNullOrWhiteSpace(options.ConnectionString))
+        if (string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            return ValidateOptionsResult.Fail("ConnectionStrings__Photos is required: an Npgsql connection string for the photo database.");
+        }
+        if (!options.TransactionPooling)
         {
             return ValidateOptionsResult.Success;
         }

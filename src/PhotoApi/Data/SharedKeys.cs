@@ -4,6 +4,8 @@ using Dapper;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
+using PhotoApi.Configuration;
+
 namespace PhotoApi.Data;
 
 /// <summary>The <c>SharedKeys__*</c> settings: how keys kept in PostgreSQL (table shared_keys) are re-read and rotated.</summary>
@@ -16,6 +18,17 @@ public sealed class SharedKeyOptions
 
     /// <summary>How long a replaced key still verifies after its successor started signing (page tokens and DPoP nonces made with it).</summary>
     public TimeSpan Overlap { get; set; } = TimeSpan.FromHours(1);
+}
+
+internal sealed class SharedKeyRules : SettingsRules<SharedKeyOptions>
+{
+    protected override IEnumerable<string> Broken(SharedKeyOptions o)
+    {
+        if (o.RefreshInterval < TimeSpan.FromSeconds(1) || o.RefreshInterval > TimeSpan.FromHours(1) || o.Overlap < 2 * o.RefreshInterval)
+        {
+            yield return "SharedKeys__RefreshInterval must be between 00:00:01 and 01:00:00, and SharedKeys__Overlap at least twice as long.";
+        }
+    }
 }
 
 /// <summary>

@@ -1,14 +1,14 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using PhotoApi.Configuration;
 
 namespace PhotoApi.Http;
 
 public static class HttpSetup
 {
-    /// <summary>Problem details for every error, source-generated JSON, page tokens, and server hardening.</summary>
+    /// <summary>Problem details for every error, and page tokens.</summary>
     public static IHostApplicationBuilder AddPhotoApiHttp(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -19,23 +19,12 @@ public static class HttpSetup
         services.AddExceptionHandler<ServiceExceptionHandler>();
         // Binding failures (pageSize=abc) become BadHttpRequestException, which ServiceExceptionHandler turns into a 400 problem.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
-        services.Configure<KestrelServerOptions>(options =>
-        {
-            options.AddServerHeader = false;
-            // Stated rather than inherited: a token larger than this never reaches authentication (Kestrel answers 431).
-            options.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
-            options.Limits.MaxRequestHeaderCount = 64;
-            options.Limits.MaxRequestLineSize = 8 * 1024;
-        });
 
         // Validated at start-up, so a bad key stops the API instead of answering 500 to the first list request.
-        builder.AddSettings<PagingOptions>(PagingOptions.Section)
-            .Validate(o => string.IsNullOrWhiteSpace(o.TokenKey) || PagingOptions.IsUsableKey(o.TokenKey),
-                "Paging__TokenKey must be base64 of at least 32 bytes (e.g. openssl rand -base64 32), or unset to share a generated key through the database.")
-            .ValidateOnStart();
+        builder.AddSettings<PagingOptions, PagingRules>(PagingOptions.Section);
         services.AddSingleton<PagingKey>();
         services.AddSingleton(provider => new Data.SharedKeyPurpose(PagingKey.Purpose,
-            FromDatabase: () => string.IsNullOrWhiteSpace(provider.GetRequiredService<IConfiguration>()["Paging:TokenKey"])));
+            FromDatabase: () => string.IsNullOrWhiteSpace(provider.GetRequiredService<IOptions<PagingOptions>>().Value.TokenKey)));
         services.AddSingleton<PageToken>();
         return builder;
     }
@@ -44,21 +33,6 @@ public static class HttpSetup
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.Use(static (context, next) =>
-        {
-            context.Response.OnStarting(static state =>
-            {
-                var headers = ((HttpContext)state).Response.Headers;
-                headers.XContentTypeOptions = "nosniff";
-                // API responses are per-user: nothing may be stored by shared caches unless an endpoint says otherwise.
-                if (!headers.ContainsKey("Cache-Control"))
-                {
-                    headers.CacheControl = "no-store";
-                }
-                return Task.CompletedTask;
-            }, context);
-            return next(context);
-        });
         return app;
     }
 

@@ -32,7 +32,6 @@ public sealed class JsonFields
             return (null, new ProblemDetails
             {
                 Status = StatusCodes.Status415UnsupportedMediaType,
-                Title = "Unsupported Media Type",
                 Detail = "The request body must be JSON (Content-Type: application/json).",
             });
         }
@@ -222,7 +221,6 @@ public sealed class JsonFields
     private static ProblemDetails TooLarge() => new()
     {
         Status = StatusCodes.Status413PayloadTooLarge,
-        Title = "Payload Too Large",
         Detail = $"The request body must be at most {MaxBodyBytes / 1024} KiB.",
     };
 

@@ -2,6 +2,8 @@ using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Extensions.Options;
+using PhotoApi.Configuration;
 using PhotoApi.Data;
 
 namespace PhotoApi.Http;
@@ -105,10 +107,26 @@ public sealed class PagingOptions
     /// <summary>Base64 of 32+ random bytes; unset: a key generated once and shared through the database.</summary>
     public string? TokenKey { get; set; }
 
-    internal static bool IsUsableKey(string value)
+    /// <summary>The configured key's bytes, or null when none is configured or it is not base64 of 32+ bytes.</summary>
+    internal byte[]? KeyBytes()
     {
-        var bytes = new byte[value.Length];
-        return Convert.TryFromBase64String(value, bytes, out var length) && length >= 32;
+        if (string.IsNullOrWhiteSpace(TokenKey))
+        {
+            return null;
+        }
+        var bytes = new byte[TokenKey.Length];
+        return Convert.TryFromBase64String(TokenKey, bytes, out var length) && length >= 32 ? bytes[..length] : null;
+    }
+}
+
+internal sealed class PagingRules : SettingsRules<PagingOptions>
+{
+    protected override IEnumerable<string> Broken(PagingOptions o)
+    {
+        if (!string.IsNullOrWhiteSpace(o.TokenKey) && o.KeyBytes() is null)
+        {
+            yield return "Paging__TokenKey must be base64 of at least 32 bytes (e.g. openssl rand -base64 32), or unset to share a generated key through the database.";
+        }
     }
 }
 
@@ -120,39 +138,27 @@ public sealed class PagingKey
 {
     public const string Purpose = "paging";
 
-    private readonly KeySet? _configured;
-    private readonly SharedKeys? _shared;
+    private readonly Func<KeySet> _keys;
 
-    public PagingKey(IConfiguration configuration, ILogger<PagingKey> logger, SharedKeys? shared = null)
+    public PagingKey(IOptions<PagingOptions> options, ILogger<PagingKey> logger, SharedKeys? shared = null)
     {
-        var configured = configuration["Paging:TokenKey"];
-        if (string.IsNullOrWhiteSpace(configured))
+        if (options.Value.KeyBytes() is { } configured)
         {
-            if (shared is null)
-            {
-                _configured = KeySet.Fixed(RandomNumberGenerator.GetBytes(32));
-                logger.LogInformation("Paging:TokenKey is not set and no database keys are available; page tokens are signed with a random key of this process.");
-            }
-            _shared = shared;
-            return;
+            var keys = KeySet.Fixed(configured);
+            _keys = () => keys;
         }
-
-        byte[] bytes;
-        try
+        else if (shared is not null)
         {
-            bytes = Convert.FromBase64String(configured);
+            _keys = () => shared.Current(Purpose);
         }
-        catch (FormatException)
+        else
         {
-            throw new InvalidOperationException("Paging__TokenKey must be base64.");
+            var keys = KeySet.Fixed(RandomNumberGenerator.GetBytes(32));
+            _keys = () => keys;
+            logger.LogInformation("Paging:TokenKey is not set and no database keys are available; page tokens are signed with a random key of this process.");
         }
-        if (bytes.Length < 32)
-        {
-            throw new InvalidOperationException("Paging__TokenKey must hold at least 32 bytes (base64 of 32 random bytes).");
-        }
-        _configured = KeySet.Fixed(bytes);
     }
 
     /// <summary>The key to sign with and the keys that verify, now.</summary>
-    public KeySet Keys => _configured ?? _shared!.Current(Purpose);
+    public KeySet Keys => _keys();
 }

@@ -29,15 +29,4 @@ public sealed class ProblemJson(IOptions<Microsoft.AspNetCore.Http.Json.JsonOpti
     public static string TypeFor(int status) => status == StatusCodes.Status429TooManyRequests
         ? "https://www.rfc-editor.org/rfc/rfc6585#section-4"
         : $"https://www.rfc-editor.org/rfc/rfc9110#status.{status}";
-
-    /// <summary>Sets the status and writes the problem through the app's <see cref="IProblemDetailsService"/>.</summary>
-    public static async Task WriteAsync(HttpContext http, ProblemDetails problem)
-    {
-        http.Response.StatusCode = problem.Status ?? StatusCodes.Status500InternalServerError;
-        await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = http,
-            ProblemDetails = problem,
-        });
-    }
 }

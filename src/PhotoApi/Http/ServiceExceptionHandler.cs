@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Diagnostics;
-using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 
 namespace PhotoApi.Http;
@@ -19,39 +18,32 @@ public sealed partial class ServiceExceptionHandler(ILogger<ServiceExceptionHand
             return true;
         }
 
-        ProblemDetails problem;
         switch (exception)
         {
             case BadHttpRequestException bad:
                 // Fixed texts: binding failures' own messages quote the client's input ("Failed to bind parameter ... from ...").
                 logger.LogDebug("Bad request: {Status}", bad.StatusCode);
-                problem = new ProblemDetails { Status = bad.StatusCode, Detail = BoundParameter(bad) is { } name ? $"The {name} parameter is malformed." : ClientErrorText(bad.StatusCode) };
+                await Problems.WriteAsync(http, bad.StatusCode, BoundParameter(bad) is { } name ? $"The {name} parameter is malformed." : ClientErrorText(bad.StatusCode));
                 break;
             case IOException when !http.Response.HasStarted:
                 // Kestrel throws a plain IOException for some broken framing (an overflowing chunk size) while we read a body:
                 // RFC 9112 §7.1 makes that the client's error: at Debug, counted in the error summary; it is not our fault.
                 logger.LogDebug("Request body could not be read: {Reason}", exception.GetType().Name);
-                problem = new ProblemDetails { Status = StatusCodes.Status400BadRequest, Detail = ClientErrorText(StatusCodes.Status400BadRequest) };
+                await Problems.WriteAsync(http, StatusCodes.Status400BadRequest, ClientErrorText(StatusCodes.Status400BadRequest));
                 break;
             // PgBouncer states its own failures (PostgreSQL down: "server login has been failing", query_wait_timeout) as a
             // FATAL 08P01 and closes the connection: the database is unavailable, as with a refused connection.
             case NpgsqlException { IsTransient: true } or TimeoutException
                 or PostgresException { SqlState: PostgresErrorCodes.ProtocolViolation, Severity: "FATAL" }:
                 logger.LogWarning("Database unavailable: {Reason}", exception.Message);
-                http.Response.Headers.RetryAfter = "5";
-                problem = new ProblemDetails
-                {
-                    Status = StatusCodes.Status503ServiceUnavailable,
-                    Detail = "The photo database is unavailable or overloaded; try again shortly.",
-                };
+                await Problems.RetryLaterAsync(http, StatusCodes.Status503ServiceUnavailable, TimeSpan.FromSeconds(5),
+                    "The photo database is unavailable or overloaded; try again shortly.");
                 break;
             default:
                 logger.LogError(exception, "Unhandled exception");
-                problem = new ProblemDetails { Status = StatusCodes.Status500InternalServerError, Detail = "An unexpected error occurred." };
+                await Problems.WriteAsync(http, StatusCodes.Status500InternalServerError, "An unexpected error occurred.");
                 break;
         }
-
-        await ProblemJson.WriteAsync(http, problem);
         return true;
     }
 

@@ -19,6 +19,17 @@ public sealed class RequestLogOptions
     public TimeSpan ErrorSummaryInterval { get; set; } = TimeSpan.FromMinutes(1);
 }
 
+internal sealed class RequestLogRules : SettingsRules<RequestLogOptions>
+{
+    protected override IEnumerable<string> Broken(RequestLogOptions o)
+    {
+        if (o.ErrorSummaryInterval < TimeSpan.FromSeconds(1))
+        {
+            yield return "RequestLog__ErrorSummaryInterval must be at least one second.";
+        }
+    }
+}
+
 /// <summary>
 /// What the API logs about requests. By default nothing for a success, and errors only as a count by status and reason
 /// once per <see cref="RequestLogOptions.ErrorSummaryInterval"/>: a flood of junk tokens or of 429s costs one line a minute,
@@ -35,9 +46,7 @@ public static partial class RequestLog
 
     public static IHostApplicationBuilder AddPhotoApiRequestLog(this IHostApplicationBuilder builder)
     {
-        builder.AddSettings<RequestLogOptions>(RequestLogOptions.Section)
-            .Validate(o => o.ErrorSummaryInterval >= TimeSpan.FromSeconds(1), "RequestLog__ErrorSummaryInterval must be at least one second.")
-            .ValidateOnStart();
+        builder.AddSettings<RequestLogOptions, RequestLogRules>(RequestLogOptions.Section);
         builder.Services.AddSingleton<ErrorSummary>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ErrorSummary>());
 

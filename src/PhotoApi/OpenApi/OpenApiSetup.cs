@@ -18,6 +18,17 @@ public sealed class OpenApiOptions
     public string SwaggerClientId { get; set; } = "swagger";
 }
 
+internal sealed class OpenApiRules : SettingsRules<OpenApiOptions>
+{
+    protected override IEnumerable<string> Broken(OpenApiOptions o)
+    {
+        if (string.IsNullOrWhiteSpace(o.SwaggerClientId))
+        {
+            yield return "OpenApi__SwaggerClientId must not be empty.";
+        }
+    }
+}
+
 /// <summary>The OpenAPI document (Swashbuckle) and Swagger UI at /swagger. openapi.yaml at the repository root is this document.</summary>
 public static class OpenApiSetup
 {
@@ -33,9 +44,7 @@ public static class OpenApiSetup
 
     public static IHostApplicationBuilder AddPhotoApiOpenApi(this IHostApplicationBuilder builder)
     {
-        builder.AddSettings<OpenApiOptions>(OpenApiOptions.Section)
-            .Validate(o => !string.IsNullOrWhiteSpace(o.SwaggerClientId), "OpenApi__SwaggerClientId must not be empty.")
-            .ValidateOnStart();
+        builder.AddSettings<OpenApiOptions, OpenApiRules>(OpenApiOptions.Section);
         builder.Services.AddEndpointsApiExplorer();
         builder.Services.AddSwaggerGen(options =>
         {

@@ -144,9 +144,7 @@ public static class PhotosApi
 
     public static IHostApplicationBuilder AddPhotos(this IHostApplicationBuilder builder)
     {
-        builder.AddSettings<PhotosOptions>(PhotosOptions.Section)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddSettings<PhotosOptions, PhotosRules>(PhotosOptions.Section);
         builder.Services.AddSingleton<PhotoStore>().AddJsonTypes(PhotosJsonContext.Default);
         builder.Services.AddSingleton<Content.IPhotoContentStore, Content.PostgresPhotoContentStore>();
         return builder;

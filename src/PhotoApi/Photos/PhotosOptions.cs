@@ -1,4 +1,4 @@
-using System.ComponentModel.DataAnnotations;
+using PhotoApi.Configuration;
 
 namespace PhotoApi.Photos;
 
@@ -8,6 +8,16 @@ public sealed class PhotosOptions
     public const string Section = "Photos";
 
     /// <summary>Largest accepted photo content, in bytes (default 25 MiB).</summary>
-    [Range(1, 1L << 32, ErrorMessage = "Photos__MaxContentBytes must be between 1 and 4 GiB.")]
     public long MaxContentBytes { get; set; } = 25L * 1024 * 1024;
+}
+
+internal sealed class PhotosRules : SettingsRules<PhotosOptions>
+{
+    protected override IEnumerable<string> Broken(PhotosOptions o)
+    {
+        if (o.MaxContentBytes is < 1 or > 1L << 32)
+        {
+            yield return "Photos__MaxContentBytes must be between 1 and 4 GiB.";
+        }
+    }
 }

@@ -48,12 +48,7 @@ public static class Overload
 {
     public static IHostApplicationBuilder AddPhotoApiOverloadProtection(this IHostApplicationBuilder builder)
     {
-        builder.AddSettings<OverloadOptions>(OverloadOptions.Section)
-            .Validate(o => o.MaxConcurrentRequests >= 0 && o.QueueLength >= 0 && o.RequestTimeout > TimeSpan.Zero && o.DrainTimeout >= TimeSpan.Zero,
-                "Limits__MaxConcurrentRequests must not be negative (0 turns the limiter off), Limits__QueueLength not negative, Limits__RequestTimeout and Limits__DrainTimeout not negative.")
-            .Validate(o => o.MaxConcurrentTransfers > 0 && o.TransfersPerUser > 0 && o.TransferTimeout > TimeSpan.Zero && o.MinTransferBytesPerSecond > 0,
-                "Limits__MaxConcurrentTransfers, Limits__TransfersPerUser, Limits__TransferTimeout and Limits__MinTransferBytesPerSecond must be positive.")
-            .ValidateOnStart();
+        builder.AddSettings<OverloadOptions, OverloadRules>(OverloadOptions.Section);
 
         // Read from the validated options, never from raw configuration.
         builder.Services.AddOptions<HostOptions>().Configure<IOptions<OverloadOptions>>((host, overload) => host.ShutdownTimeout = overload.Value.DrainTimeout);
@@ -123,26 +118,12 @@ public static class Overload
                 QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
             }));
 
-    private static async Task WriteTimeoutAsync(HttpContext http)
-    {
-        http.Response.Headers.RetryAfter = "5";
-        await ProblemJson.WriteAsync(http, new ProblemDetails
-        {
-            Status = StatusCodes.Status503ServiceUnavailable,
-            Detail = "The request took too long and was cancelled; try again shortly.",
-        });
-    }
+    private static Task WriteTimeoutAsync(HttpContext http) =>
+        Problems.RetryLaterAsync(http, StatusCodes.Status503ServiceUnavailable, TimeSpan.FromSeconds(5), "The request took too long and was cancelled; try again shortly.");
 
     /// <summary>503 for load shedding: the queue is full, nobody is at fault, come back in a second.</summary>
-    public static async ValueTask WriteShedAsync(HttpContext http)
-    {
-        http.Response.Headers.RetryAfter = 1.ToString(CultureInfo.InvariantCulture);
-        await ProblemJson.WriteAsync(http, new ProblemDetails
-        {
-            Status = StatusCodes.Status503ServiceUnavailable,
-            Detail = "The API is at capacity; try again in a second.",
-        });
-    }
+    public static Task WriteShedAsync(HttpContext http) =>
+        Problems.RetryLaterAsync(http, StatusCodes.Status503ServiceUnavailable, TimeSpan.FromSeconds(1), "The API is at capacity; try again in a second.");
 }
 
 /// <summary>Marks a content upload or download endpoint (see <see cref="Overload.IsTransfer"/>).</summary>
@@ -152,5 +133,20 @@ public sealed class TransferEndpoint
 
     private TransferEndpoint()
     {
+    }
+}
+
+internal sealed class OverloadRules : SettingsRules<OverloadOptions>
+{
+    protected override IEnumerable<string> Broken(OverloadOptions o)
+    {
+        if (o.MaxConcurrentRequests < 0 || o.QueueLength < 0 || o.RequestTimeout <= TimeSpan.Zero || o.DrainTimeout < TimeSpan.Zero)
+        {
+            yield return "Limits__MaxConcurrentRequests must not be negative (0 turns the limiter off), Limits__QueueLength not negative, Limits__RequestTimeout and Limits__DrainTimeout not negative.";
+        }
+        if (o.MaxConcurrentTransfers <= 0 || o.TransfersPerUser <= 0 || o.TransferTimeout <= TimeSpan.Zero || o.MinTransferBytesPerSecond <= 0)
+        {
+            yield return "Limits__MaxConcurrentTransfers, Limits__TransfersPerUser, Limits__TransferTimeout and Limits__MinTransferBytesPerSecond must be positive.";
+        }
     }
 }

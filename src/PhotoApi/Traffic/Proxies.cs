@@ -31,17 +31,13 @@ public static class Proxies
     public static IHostApplicationBuilder AddPhotoApiProxies(this IHostApplicationBuilder builder)
     {
         var section = builder.Configuration.GetSection(ProxyOptions.Section);
-        builder.AddSettings<ProxyOptions>(ProxyOptions.Section)
+        builder.AddSettings<ProxyOptions, ProxyRules>(ProxyOptions.Section)
             .Configure(options =>
             {
                 // Operators write lists as one value ("10.0.0.1,10.0.0.2"); the binder only reads indexed children.
                 options.KnownProxies = Split(section["KnownProxies"]) ?? options.KnownProxies;
                 options.KnownNetworks = Split(section["KnownNetworks"]) ?? options.KnownNetworks;
-            })
-            .Validate(o => o.KnownProxies.All(p => IPAddress.TryParse(p, out _)), "Proxies__KnownProxies must be IP addresses.")
-            .Validate(o => o.KnownNetworks.All(n => System.Net.IPNetwork.TryParse(n, out _)), "Proxies__KnownNetworks must be networks in CIDR form, such as 10.0.0.0/8.")
-            .Validate(o => o.ForwardLimit is >= 1 and <= 10, "Proxies__ForwardLimit must be between 1 and 10.")
-            .ValidateOnStart();
+            });
 
         builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<ProxyOptions>>((options, proxies) =>
         {
@@ -79,4 +75,23 @@ public static class Proxies
 
     private static string[]? Split(string? value) =>
         value is { Length: > 0 } ? value.Split([',', ' ', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : null;
+}
+
+internal sealed class ProxyRules : SettingsRules<ProxyOptions>
+{
+    protected override IEnumerable<string> Broken(ProxyOptions o)
+    {
+        if (!o.KnownProxies.All(p => IPAddress.TryParse(p, out _)))
+        {
+            yield return "Proxies__KnownProxies must be IP addresses.";
+        }
+        if (!o.KnownNetworks.All(n => System.Net.IPNetwork.TryParse(n, out _)))
+        {
+            yield return "Proxies__KnownNetworks must be networks in CIDR form, such as 10.0.0.0/8.";
+        }
+        if (o.ForwardLimit is < 1 or > 10)
+        {
+            yield return "Proxies__ForwardLimit must be between 1 and 10.";
+        }
+    }
 }

@@ -45,10 +45,7 @@ public static class RateLimits
 {
     public static IHostApplicationBuilder AddPhotoApiRateLimits(this IHostApplicationBuilder builder)
     {
-        builder.AddSettings<RateLimitOptions>(RateLimitOptions.Section)
-            .Validate(o => o.PermitsPerWindow > 0 && o.AnonymousPermitsPerWindow > 0 && o.AddressPermitsPerWindow > 0 && o.Window > TimeSpan.Zero,
-                "RateLimits__PermitsPerWindow, RateLimits__AnonymousPermitsPerWindow and RateLimits__AddressPermitsPerWindow must be positive, RateLimits__Window longer than zero.")
-            .ValidateOnStart();
+        builder.AddSettings<RateLimitOptions, RateLimitRules>(RateLimitOptions.Section);
 
         builder.Services.AddRateLimiter(_ => { });
         builder.Services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>, IOptions<OverloadOptions>, SharedRedis>((options, limits, overload, redis) =>
@@ -84,7 +81,7 @@ public static class RateLimits
                     return;
                 }
                 using var lease = await limiter.Limiter.AcquireAsync(context, cancellationToken: context.RequestAborted);
-                await (lease.IsAcquired ? next(context) : WriteTooManyAsync(context, lease).AsTask());
+                await (lease.IsAcquired ? next(context) : WriteTooManyAsync(context, lease));
             });
             return app;
         }
@@ -95,7 +92,7 @@ public static class RateLimits
                 return next(context);
             }
             using var lease = limiter.Limiter.AttemptAcquire(context);
-            return lease.IsAcquired ? next(context) : WriteTooManyAsync(context, lease).AsTask();
+            return lease.IsAcquired ? next(context) : WriteTooManyAsync(context, lease);
         });
         return app;
     }
@@ -160,16 +157,10 @@ public static class RateLimits
         await WriteTooManyAsync(http, context.Lease);
     }
 
-    private static async ValueTask WriteTooManyAsync(HttpContext http, RateLimitLease lease)
-    {
-        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
-        http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-        await ProblemJson.WriteAsync(http, new ProblemDetails
-        {
-            Status = StatusCodes.Status429TooManyRequests,
-            Detail = "Too many requests from this caller; wait for the time in Retry-After and try again.",
-        });
-    }
+    private static Task WriteTooManyAsync(HttpContext http, RateLimitLease lease) =>
+        Problems.RetryLaterAsync(http, StatusCodes.Status429TooManyRequests,
+            lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1),
+            "Too many requests from this caller; wait for the time in Retry-After and try again.");
 }
 
 /// <summary>
@@ -179,14 +170,8 @@ public static class RateLimits
 public sealed class TransfersPerCaller(int permits) : IRateLimiterPolicy<string>
 {
     public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected { get; } = static async (context, _) =>
-    {
-        context.HttpContext.Response.Headers.RetryAfter = "1";
-        await ProblemJson.WriteAsync(context.HttpContext, new ProblemDetails
-        {
-            Status = StatusCodes.Status429TooManyRequests,
-            Detail = "Too many uploads and downloads at once from this caller; finish one and try again.",
-        });
-    };
+        await Problems.RetryLaterAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, TimeSpan.FromSeconds(1),
+            "Too many uploads and downloads at once from this caller; finish one and try again.");
 
     public RateLimitPartition<string> GetPartition(HttpContext httpContext) =>
         RateLimitPartition.GetConcurrencyLimiter(
@@ -216,4 +201,15 @@ public sealed class AddressRateLimiter(IOptions<RateLimitOptions> options, Share
             }));
 
     public void Dispose() => Limiter.Dispose();
+}
+
+internal sealed class RateLimitRules : SettingsRules<RateLimitOptions>
+{
+    protected override IEnumerable<string> Broken(RateLimitOptions o)
+    {
+        if (o.PermitsPerWindow <= 0 || o.AnonymousPermitsPerWindow <= 0 || o.AddressPermitsPerWindow <= 0 || o.Window <= TimeSpan.Zero)
+        {
+            yield return "RateLimits__PermitsPerWindow, RateLimits__AnonymousPermitsPerWindow and RateLimits__AddressPermitsPerWindow must be positive, RateLimits__Window longer than zero.";
+        }
+    }
 }

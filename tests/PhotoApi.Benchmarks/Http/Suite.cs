@@ -293,7 +293,7 @@ public static class Suite
             "SELECT created_at, id FROM photos WHERE user_id = @heavy ORDER BY created_at DESC, id DESC OFFSET @offset LIMIT 1",
             new { heavy, offset = deepRows - 1 });
         var pageTokens = new PageToken(new PagingKey(
-            new ConfigurationBuilder().AddInMemoryCollection([new("Paging:TokenKey", PagingKey)]).Build(), NullLogger<PagingKey>.Instance));
+            Options.Create(new PagingOptions { TokenKey = PagingKey }), NullLogger<PagingKey>.Instance));
         var deepToken = pageTokens.Encode($"photos:{heavy}", new PageCursor(cursor.CreatedAt, cursor.Id));
         using (var check = new HttpRequestMessage(HttpMethod.Get, $"/v1/photos?pageSize=25&pageToken={deepToken}"))
         {

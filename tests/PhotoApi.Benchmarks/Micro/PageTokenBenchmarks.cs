@@ -11,7 +11,7 @@ public class PageTokenBenchmarks
     private const string Context = "photos:0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
 
     private readonly PageToken _tokens = new(new PagingKey(
-        new ConfigurationBuilder().AddInMemoryCollection([new("Paging:TokenKey", Convert.ToBase64String(new byte[32]))]).Build(),
+        Options.Create(new PagingOptions { TokenKey = Convert.ToBase64String(new byte[32]) }),
         NullLogger<PagingKey>.Instance));
 
     private readonly PageCursor _cursor = new(new DateTime(2025, 5, 17, 10, 30, 15, DateTimeKind.Utc), Guid.CreateVersion7());

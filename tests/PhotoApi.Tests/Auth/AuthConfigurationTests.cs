@@ -127,6 +127,6 @@ public sealed class AuthConfigurationTests
         }
         var builder = ApiServices.Builder(all);
         builder.AddPhotoApiAuth();
-        return ApiServices.StartUpError(builder);
+        return Assert.IsType<OptionsValidationException>(ApiServices.StartUpFailure(builder)).Message;
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using PhotoApi.Auth;
 using PhotoApi.Data;
 using PhotoApi.Http;
+using PhotoApi.Observability;
 using PhotoApi.OpenApi;
 using PhotoApi.Photos;
 using PhotoApi.Traffic;
@@ -23,6 +24,20 @@ public sealed class SettingsTests
     [InlineData("OpenApi:ClientId", "swagger", "OpenApi__ClientId")]
     [InlineData("Paging:TokenKey", "c2hvcnQ=", "Paging__TokenKey must be base64 of at least 32 bytes")]
     [InlineData("Paging:TokenKey", "not base64!", "Paging__TokenKey must be base64 of at least 32 bytes")]
+    [InlineData("Limits:RequestTimeout", "soon", "'Limits:RequestTimeout'")]
+    [InlineData("Limits:QueueLength", "-1", "Limits__QueueLength not negative")]
+    [InlineData("Limits:TransfersPerUser", "0", "Limits__TransfersPerUser")]
+    [InlineData("RateLimits:Window", "00:00:00", "RateLimits__Window longer than zero")]
+    [InlineData("RateLimits:PermitsPerWindow", "many", "'RateLimits:PermitsPerWindow'")]
+    [InlineData("Proxies:KnownProxies", "proxy.internal", "Proxies__KnownProxies must be IP addresses")]
+    [InlineData("Proxies:KnownNetworks", "10.0.0.0/99", "Proxies__KnownNetworks must be networks in CIDR form")]
+    [InlineData("Proxies:ForwardLimit", "0", "Proxies__ForwardLimit must be between 1 and 10")]
+    [InlineData("RequestLog:ErrorSummaryInterval", "00:00:00.5", "RequestLog__ErrorSummaryInterval must be at least one second")]
+    [InlineData("SharedKeys:RefreshInterval", "02:00:00", "SharedKeys__RefreshInterval must be between")]
+    [InlineData("OpenApi:SwaggerClientId", " ", "OpenApi__SwaggerClientId must not be empty")]
+    [InlineData("Photos:MaxContentBytes", "0", "Photos__MaxContentBytes must be between 1 and 4 GiB")]
+    [InlineData("Database:TransactionPooling", "maybe", "'Database:TransactionPooling'")]
+    [InlineData("ConnectionStrings:Photos", "", "ConnectionStrings__Photos is required")]
     public void AMisspeltOrBadSetting_StopsStartUpNamingIt(string key, string value, string message)
     {
         var error = StartUpError(new Dictionary<string, string?> { [key] = value });
@@ -75,6 +90,9 @@ public sealed class SettingsTests
         builder.AddPhotoApiOverloadProtection();
         builder.AddPhotoApiOpenApi();
         builder.AddPhotoApiHttp();
+        builder.AddPhotoApiProxies();
+        builder.AddPhotoApiRateLimits();
+        builder.AddPhotoApiRequestLog();
         return builder;
     }
 }

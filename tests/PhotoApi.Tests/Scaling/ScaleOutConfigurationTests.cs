@@ -76,5 +76,6 @@ public sealed class ScaleOutConfigurationTests
         return builder;
     }
 
-    private static string StartUpError(Dictionary<string, string?> settings) => ApiServices.StartUpError(Builder(settings));
+    private static string StartUpError(Dictionary<string, string?> settings) =>
+        Assert.IsType<OptionsValidationException>(ApiServices.StartUpFailure(Builder(settings))).Message;
 }

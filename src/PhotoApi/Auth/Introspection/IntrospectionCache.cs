@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Options;
 using TokenHash = PhotoApi.Auth.ValidatedTokenCache.TokenHash;
 
@@ -33,9 +34,9 @@ public sealed class IntrospectionCache
 
     public int Count => Volatile.Read(ref _count);
 
-    internal bool TryGet(TokenHash hash, out IntrospectionDecision decision)
+    internal bool TryGet(TokenHash hash, [MaybeNullWhen(false)] out IntrospectionDecision decision)
     {
-        decision = null!;
+        decision = null;
         if (!_entries.TryGetValue(hash, out var found))
         {
             AuthMetrics.IntrospectionCacheLookups.Add(1, new KeyValuePair<string, object?>("result", "miss"));

@@ -26,12 +26,7 @@ public sealed class ImageStreamResult(FileStreamHttpResult inner) : IResult
             }
             // Replaced between reading its metadata and its first byte: nothing was sent, so say so and let the client retry.
             httpContext.Response.Clear();
-            httpContext.Response.Headers.RetryAfter = "1";
-            await ProblemJson.WriteAsync(httpContext, new ProblemDetails
-            {
-                Status = StatusCodes.Status503ServiceUnavailable,
-                Detail = "The image changed while it was being read; try again.",
-            });
+            await Problems.RetryLaterAsync(httpContext, StatusCodes.Status503ServiceUnavailable, TimeSpan.FromSeconds(1), "The image changed while it was being read; try again.");
             return;
         }
         var response = httpContext.Response;
@@ -39,11 +34,7 @@ public sealed class ImageStreamResult(FileStreamHttpResult inner) : IResult
         {
             response.ContentType = null;
             response.ContentLength = null;
-            await ProblemJson.WriteAsync(httpContext, new ProblemDetails
-            {
-                Status = StatusCodes.Status416RangeNotSatisfiable,
-                Detail = "The requested range lies outside the image; Content-Range gives its size.",
-            });
+            await Problems.WriteAsync(httpContext, StatusCodes.Status416RangeNotSatisfiable, "The requested range lies outside the image; Content-Range gives its size.");
         }
     }
 }

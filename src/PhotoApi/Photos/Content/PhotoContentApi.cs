@@ -52,7 +52,7 @@ public static class PhotoContentApi
         if (content is null)
         {
             return photoExists
-                ? new NotFoundProblem(new ProblemDetails { Status = StatusCodes.Status404NotFound, Title = "Not Found", Detail = "This photo has no content yet: upload it with PUT /v1/photos/{id}/content." })
+                ? Problems.NotFoundBecause("This photo has no content yet: upload it with PUT /v1/photos/{id}/content.")
                 : Problems.NotFound("photo");
         }
 
@@ -73,7 +73,7 @@ public static class PhotoContentApi
         var format = ImageFormat.FromContentType(request.ContentType);
         if (format is null)
         {
-            return Problem(StatusCodes.Status415UnsupportedMediaType, $"Content-Type must be one of {string.Join(", ", ImageFormat.MediaTypes)}.");
+            return Problems.Result(StatusCodes.Status415UnsupportedMediaType, $"Content-Type must be one of {string.Join(", ", ImageFormat.MediaTypes)}.");
         }
         var maxBytes = options.Value.MaxContentBytes;
         if (request.ContentLength > maxBytes)
@@ -90,7 +90,7 @@ public static class PhotoContentApi
             case ContentWriteStatus.PhotoNotFound:
                 return Problems.NotFound("photo");
             case ContentWriteStatus.TypeMismatch:
-                return Problem(StatusCodes.Status415UnsupportedMediaType, $"The body is not a {format.MediaType} image: its first bytes are not that format's signature.");
+                return Problems.Result(StatusCodes.Status415UnsupportedMediaType, $"The body is not a {format.MediaType} image: its first bytes are not that format's signature.");
             case ContentWriteStatus.TooLarge:
                 return TooLarge(maxBytes);
         }
@@ -104,8 +104,5 @@ public static class PhotoContentApi
     }
 
     private static ProblemHttpResult TooLarge(long maxBytes) =>
-        Problem(StatusCodes.Status413PayloadTooLarge, $"The image must be at most {maxBytes} bytes.");
-
-    private static ProblemHttpResult Problem(int status, string detail) =>
-        TypedResults.Problem(new ProblemDetails { Status = status, Detail = detail });
+        Problems.Result(StatusCodes.Status413PayloadTooLarge, $"The image must be at most {maxBytes} bytes.");
 }
