@@ -1,9 +1,6 @@
-using System.Net;
-using PhotoApi.DevIssuer.Tests.Infrastructure;
-
 namespace PhotoApi.DevIssuer.Tests;
 
-public sealed class AuthorizationCodeTests(IssuerHost host) : IClassFixture<IssuerHost>
+public sealed class AuthorizationCodeTests(DevIssuerHost host) : IClassFixture<DevIssuerHost>
 {
     [Fact]
     public async Task UnsignedInUser_IsSentToTheSignInPage()
@@ -79,11 +76,7 @@ public sealed class AuthorizationCodeTests(IssuerHost host) : IClassFixture<Issu
 
         var redirect = await browser.AuthorizeAsync(request, allow: false);
 
-        Assert.StartsWith(Client.PhotoPrint.RedirectUri + "?", redirect.Location!.ToString());
-        var parameters = redirect.RedirectParameters();
-        Assert.Equal("access_denied", parameters["error"]);
-        Assert.Equal("state-456", parameters["state"]);
-        Assert.False(parameters.ContainsKey("code"));
+        redirect.AssertErrorRedirect(Client.PhotoPrint.RedirectUri, "access_denied", "state-456");
     }
 
     [Fact]
@@ -188,9 +181,7 @@ public sealed class AuthorizationCodeTests(IssuerHost host) : IClassFixture<Issu
 
         var page = await browser.OpenAsync(request.ToUrl());
 
-        Assert.Equal(HttpStatusCode.BadRequest, page.Status);
-        Assert.Null(page.Location);
-        Assert.Contains("'redirect_uri' is not valid", page.Html, StringComparison.Ordinal);
+        page.AssertErrorPage("'redirect_uri' is not valid");
     }
 
     [Fact]
@@ -202,9 +193,7 @@ public sealed class AuthorizationCodeTests(IssuerHost host) : IClassFixture<Issu
         var page = await browser.OpenAsync(request.ToUrl());
 
         // OpenIddict checks PKCE before trusting the redirect URI, so it answers itself instead of redirecting.
-        Assert.Equal(HttpStatusCode.BadRequest, page.Status);
-        Assert.Null(page.Location);
-        Assert.Contains("error:invalid_request", page.Html, StringComparison.Ordinal);
+        page.AssertErrorPage("error:invalid_request");
         Assert.Contains("'code_challenge' parameter is missing", page.Html, StringComparison.Ordinal);
     }
 
@@ -216,9 +205,7 @@ public sealed class AuthorizationCodeTests(IssuerHost host) : IClassFixture<Issu
 
         var page = await browser.OpenAsync(request.ToUrl());
 
-        Assert.Equal(HttpStatusCode.BadRequest, page.Status);
-        Assert.Null(page.Location);
-        Assert.Contains("error:invalid_request", page.Html, StringComparison.Ordinal);
+        page.AssertErrorPage("error:invalid_request");
         Assert.Contains("'code_challenge_method' is not supported", page.Html, StringComparison.Ordinal);
     }
 
@@ -232,8 +219,7 @@ public sealed class AuthorizationCodeTests(IssuerHost host) : IClassFixture<Issu
 
         var response = await tokens.ExchangeCodeAsync(Client.PhotoPrint, code, Pkce.New().Verifier);
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.Status);
-        Assert.Equal("invalid_grant", response.Error);
+        response.AssertError(HttpStatusCode.BadRequest, "invalid_grant");
     }
 
     [Fact]
@@ -246,8 +232,7 @@ public sealed class AuthorizationCodeTests(IssuerHost host) : IClassFixture<Issu
 
         var response = await tokens.ExchangeCodeAsync(Client.PhotoPrint, code, request.Pkce.Verifier, "http://localhost:5002/other");
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.Status);
-        Assert.Equal("invalid_grant", response.Error);
+        response.AssertError(HttpStatusCode.BadRequest, "invalid_grant");
     }
 
     [Fact]
@@ -261,8 +246,7 @@ public sealed class AuthorizationCodeTests(IssuerHost host) : IClassFixture<Issu
 
         var replay = await tokens.ExchangeCodeAsync(Client.PhotoPrint, code, request.Pkce.Verifier);
 
-        Assert.Equal(HttpStatusCode.BadRequest, replay.Status);
-        Assert.Equal("invalid_grant", replay.Error);
+        replay.AssertError(HttpStatusCode.BadRequest, "invalid_grant");
     }
 
     [Fact]
@@ -277,8 +261,7 @@ public sealed class AuthorizationCodeTests(IssuerHost host) : IClassFixture<Issu
         await tokens.ExchangeCodeAsync(Client.PhotoPrint, code, request.Pkce.Verifier);
 
         var refresh = await tokens.RefreshAsync(Client.PhotoPrint, issued.RefreshToken!);
-        Assert.Equal(HttpStatusCode.BadRequest, refresh.Status);
-        Assert.Equal("invalid_grant", refresh.Error);
+        refresh.AssertError(HttpStatusCode.BadRequest, "invalid_grant");
     }
 
     [Fact]

@@ -1,9 +1,6 @@
-using System.Net;
-using PhotoApi.DevIssuer.Tests.Infrastructure;
-
 namespace PhotoApi.DevIssuer.Tests;
 
-public sealed class ClientCredentialsTests(IssuerHost host) : IClassFixture<IssuerHost>
+public sealed class ClientCredentialsTests(DevIssuerHost host) : IClassFixture<DevIssuerHost>
 {
     [Fact]
     public async Task AdminJob_GetsAnRfc9068AccessToken()
@@ -86,8 +83,7 @@ public sealed class ClientCredentialsTests(IssuerHost host) : IClassFixture<Issu
 
         var response = await tokens.ClientCredentialsAsync("photo-admin-job", "not-the-secret");
 
-        Assert.Equal(HttpStatusCode.Unauthorized, response.Status);
-        Assert.Equal("invalid_client", response.Error);
+        response.AssertError(HttpStatusCode.Unauthorized, "invalid_client");
     }
 
     [Fact]
@@ -109,7 +105,6 @@ public sealed class ClientCredentialsTests(IssuerHost host) : IClassFixture<Issu
 
         var response = await tokens.ClientCredentialsAsync("photoprint", "photoprint-secret");
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.Status);
-        Assert.Equal("unauthorized_client", response.Error);
+        response.AssertError(HttpStatusCode.BadRequest, "unauthorized_client");
     }
 }

@@ -1,6 +1,4 @@
 using System.Net.Http.Json;
-using System.Text.Json;
-using PhotoApi.DevIssuer.Tests.Infrastructure;
 
 namespace PhotoApi.DevIssuer.Tests;
 
@@ -12,7 +10,7 @@ public sealed class ConfiguredIssuerTests
 {
     private static async Task<(string Discovery, string AppToken, string DevToken)> IssuersAsync(string configured)
     {
-        await using var host = IssuerHost.With(new Dictionary<string, string?> { ["DevIssuer:Issuer"] = configured });
+        await using var host = DevIssuerHost.With(new Dictionary<string, string?> { ["DevIssuer:Issuer"] = configured });
         using var http = host.NewHttpClient();
         using var tokens = host.NewTokenClient();
 

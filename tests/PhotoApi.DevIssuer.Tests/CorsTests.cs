@@ -1,10 +1,7 @@
-using System.Net;
-using PhotoApi.DevIssuer.Tests.Infrastructure;
-
 namespace PhotoApi.DevIssuer.Tests;
 
 /// <summary>Swagger UI (http://localhost:5000 by default) calls the issuer from JavaScript.</summary>
-public sealed class CorsTests(IssuerHost host) : IClassFixture<IssuerHost>
+public sealed class CorsTests(DevIssuerHost host) : IClassFixture<DevIssuerHost>
 {
     private const string SwaggerOrigin = "http://localhost:5000";
 

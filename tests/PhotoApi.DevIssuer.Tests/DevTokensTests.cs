@@ -1,11 +1,8 @@
-using System.Net;
 using System.Net.Http.Json;
-using System.Text.Json;
-using PhotoApi.DevIssuer.Tests.Infrastructure;
 
 namespace PhotoApi.DevIssuer.Tests;
 
-public sealed class DevTokensTests(IssuerHost host) : IClassFixture<IssuerHost>
+public sealed class DevTokensTests(DevIssuerHost host) : IClassFixture<DevIssuerHost>
 {
     private async Task<(HttpStatusCode Status, JsonElement Body, string? ContentType)> MintAsync(object request)
     {
@@ -201,7 +198,7 @@ public sealed class DevTokensTests(IssuerHost host) : IClassFixture<IssuerHost>
 
 public sealed class DevTokensSwitchedOffTests : IAsyncLifetime
 {
-    private readonly IssuerHost _host = IssuerHost.With(new Dictionary<string, string?> { ["DevIssuer:EnableDevTokens"] = "false" });
+    private readonly DevIssuerHost _host = DevIssuerHost.With(new Dictionary<string, string?> { ["DevIssuer:EnableDevTokens"] = "false" });
 
     public Task InitializeAsync() => Task.CompletedTask;
 

@@ -1,7 +1,5 @@
-using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Time.Testing;
-using PhotoApi.DevIssuer.Tests.Infrastructure;
 
 namespace PhotoApi.DevIssuer.Tests;
 
@@ -12,11 +10,11 @@ namespace PhotoApi.DevIssuer.Tests;
 public sealed partial class DeviceFlowTests : IAsyncLifetime
 {
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
-    private IssuerHost _host = null!;
+    private DevIssuerHost _host = null!;
 
     public Task InitializeAsync()
     {
-        _host = IssuerHost.With(time: _time);
+        _host = DevIssuerHost.With(time: _time);
         _host.StartServer();
         return Task.CompletedTask;
     }
@@ -47,8 +45,7 @@ public sealed partial class DeviceFlowTests : IAsyncLifetime
 
         var poll = await tokens.PollAsync(Client.Tv, device.Get("device_code")!);
 
-        Assert.Equal(HttpStatusCode.BadRequest, poll.Status);
-        Assert.Equal("authorization_pending", poll.Error);
+        poll.AssertError(HttpStatusCode.BadRequest, "authorization_pending");
     }
 
     [Fact]
@@ -163,8 +160,7 @@ public sealed partial class DeviceFlowTests : IAsyncLifetime
         _time.Advance(TimeSpan.FromSeconds(5));
         var again = await tokens.PollAsync(Client.Tv, device.Get("device_code")!);
 
-        Assert.Equal(HttpStatusCode.BadRequest, again.Status);
-        Assert.Equal("invalid_grant", again.Error);
+        again.AssertError(HttpStatusCode.BadRequest, "invalid_grant");
     }
 
     [Fact]
@@ -187,8 +183,7 @@ public sealed partial class DeviceFlowTests : IAsyncLifetime
 
         var device = await tokens.AuthorizeDeviceAsync(Client.Tv, "photos.read photos.write");
 
-        Assert.Equal(HttpStatusCode.BadRequest, device.Status);
-        Assert.Equal("invalid_scope", device.Error);
+        device.AssertError(HttpStatusCode.BadRequest, "invalid_scope");
     }
 
     [Fact]
@@ -198,8 +193,7 @@ public sealed partial class DeviceFlowTests : IAsyncLifetime
 
         var device = await tokens.AuthorizeDeviceAsync(Client.PhotoPrint, "photos.read");
 
-        Assert.Equal(HttpStatusCode.BadRequest, device.Status);
-        Assert.Equal("unauthorized_client", device.Error);
+        device.AssertError(HttpStatusCode.BadRequest, "unauthorized_client");
     }
 
     [Fact]

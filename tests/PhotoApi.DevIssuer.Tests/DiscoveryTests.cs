@@ -1,10 +1,6 @@
-using System.Net;
-using System.Text.Json;
-using PhotoApi.DevIssuer.Tests.Infrastructure;
-
 namespace PhotoApi.DevIssuer.Tests;
 
-public sealed class DiscoveryTests(IssuerHost host) : IClassFixture<IssuerHost>
+public sealed class DiscoveryTests(DevIssuerHost host) : IClassFixture<DevIssuerHost>
 {
     private async Task<JsonElement> GetJsonAsync(string path)
     {

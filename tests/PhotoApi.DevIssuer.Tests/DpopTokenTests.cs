@@ -1,7 +1,4 @@
-using System.Net;
 using System.Net.Http.Json;
-using System.Text.Json;
-using PhotoApi.DevIssuer.Tests.Infrastructure;
 
 namespace PhotoApi.DevIssuer.Tests;
 
@@ -9,16 +6,10 @@ namespace PhotoApi.DevIssuer.Tests;
 /// RFC 9449 §5 at the dev issuer's token endpoint: a client that sends a DPoP proof gets a token bound to its key
 /// (cnf.jkt, token_type DPoP); a public client's refresh token only works with the same key; bad proofs are refused.
 /// </summary>
-public sealed class DpopTokenTests(IssuerHost host) : IClassFixture<IssuerHost>, IDisposable
+public sealed class DpopTokenTests(DevIssuerHost host) : IClassFixture<DevIssuerHost>
 {
-    private readonly DpopKey _key = new();
-    private readonly DpopKey _otherKey = new();
-
-    public void Dispose()
-    {
-        _key.Dispose();
-        _otherKey.Dispose();
-    }
+    private readonly DpopKey _key = DpopKey.EC();
+    private readonly DpopKey _otherKey = DpopKey.EC();
 
     private TokenClient ProvingWith(DpopKey key, IDictionary<string, object?>? header = null, IDictionary<string, object?>? claims = null)
     {
@@ -69,8 +60,7 @@ public sealed class DpopTokenTests(IssuerHost host) : IClassFixture<IssuerHost>,
 
         var response = await tokens.ClientCredentialsAsync("photo-admin-job", "photo-admin-job-secret");
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.Status);
-        Assert.Equal("invalid_dpop_proof", response.Error);
+        response.AssertError(HttpStatusCode.BadRequest, "invalid_dpop_proof");
         Assert.Null(response.AccessToken);
     }
 
@@ -99,7 +89,7 @@ public sealed class DpopTokenTests(IssuerHost host) : IClassFixture<IssuerHost>,
     [Fact]
     public async Task WithAConfiguredIssuer_AProofForTheAdvertisedTokenEndpointIsAccepted()
     {
-        await using var configured = IssuerHost.With(new Dictionary<string, string?> { ["DevIssuer:Issuer"] = "http://issuer.test:8080/tenant/" });
+        await using var configured = DevIssuerHost.With(new Dictionary<string, string?> { ["DevIssuer:Issuer"] = "http://issuer.test:8080/tenant/" });
         using var http = configured.NewHttpClient();
         var metadata = await http.GetFromJsonAsync<JsonElement>(".well-known/openid-configuration");
         var tokenEndpoint = new Uri(metadata.GetProperty("token_endpoint").GetString()!);
@@ -132,8 +122,7 @@ public sealed class DpopTokenTests(IssuerHost host) : IClassFixture<IssuerHost>,
 
         var replay = await tokens.ClientCredentialsAsync("photo-admin-job", "photo-admin-job-secret");
 
-        Assert.Equal(HttpStatusCode.BadRequest, replay.Status);
-        Assert.Equal("invalid_dpop_proof", replay.Error);
+        replay.AssertError(HttpStatusCode.BadRequest, "invalid_dpop_proof");
     }
 
     [Fact]
@@ -182,8 +171,7 @@ public sealed class DpopTokenTests(IssuerHost host) : IClassFixture<IssuerHost>,
 
         var refused = await thief.RefreshAsync(Client.Swagger, first.RefreshToken!);
 
-        Assert.Equal(HttpStatusCode.BadRequest, refused.Status);
-        Assert.Equal("invalid_grant", refused.Error);
+        refused.AssertError(HttpStatusCode.BadRequest, "invalid_grant");
     }
 
     [Fact]
@@ -194,8 +182,7 @@ public sealed class DpopTokenTests(IssuerHost host) : IClassFixture<IssuerHost>,
 
         var refused = await thief.RefreshAsync(Client.Swagger, first.RefreshToken!);
 
-        Assert.Equal(HttpStatusCode.BadRequest, refused.Status);
-        Assert.Equal("invalid_dpop_proof", refused.Error);
+        refused.AssertError(HttpStatusCode.BadRequest, "invalid_dpop_proof");
     }
 
     [Fact]
@@ -231,13 +218,12 @@ public sealed class DpopTokenTests(IssuerHost host) : IClassFixture<IssuerHost>,
     [Fact]
     public async Task WithNoncesRequired_TheFirstProofGetsUseDpopNonce_TheRetryWithTheNonceGetsTheToken()
     {
-        await using var strict = IssuerHost.With(new Dictionary<string, string?> { ["DevIssuer:RequireDpopNonce"] = "true" });
+        await using var strict = DevIssuerHost.With(new Dictionary<string, string?> { ["DevIssuer:RequireDpopNonce"] = "true" });
         using var tokens = strict.NewTokenClient();
         tokens.Dpop = url => [_key.Proof(url)];
 
         var first = await tokens.ClientCredentialsAsync("photo-admin-job", "photo-admin-job-secret");
-        Assert.Equal(HttpStatusCode.BadRequest, first.Status);
-        Assert.Equal("use_dpop_nonce", first.Error);
+        first.AssertError(HttpStatusCode.BadRequest, "use_dpop_nonce");
         Assert.NotNull(first.DpopNonce);
 
         tokens.Dpop = url => [_key.Proof(url, claims: new Dictionary<string, object?> { ["nonce"] = first.DpopNonce })];
@@ -248,7 +234,7 @@ public sealed class DpopTokenTests(IssuerHost host) : IClassFixture<IssuerHost>,
     [Fact]
     public async Task WithNoncesRequired_ANonceTheIssuerNeverGave_IsRefused()
     {
-        await using var strict = IssuerHost.With(new Dictionary<string, string?> { ["DevIssuer:RequireDpopNonce"] = "true" });
+        await using var strict = DevIssuerHost.With(new Dictionary<string, string?> { ["DevIssuer:RequireDpopNonce"] = "true" });
         using var tokens = strict.NewTokenClient();
         tokens.Dpop = url => [_key.Proof(url, claims: new Dictionary<string, object?> { ["nonce"] = "made-up" })];
 

@@ -1,10 +1,9 @@
 using System.Diagnostics;
-using PhotoApi.DevIssuer.Tests.Infrastructure;
 
 namespace PhotoApi.DevIssuer.Tests;
 
 /// <summary><c>dotnet run --project src/PhotoApi.DevIssuer -- mint ...</c>, run as its own process.</summary>
-public sealed class MintCommandTests(IssuerHost host) : IClassFixture<IssuerHost>
+public sealed class MintCommandTests(DevIssuerHost host) : IClassFixture<DevIssuerHost>
 {
     private async Task<(int ExitCode, string Stdout, string Stderr)> MintAsync(params string[] args)
     {

@@ -1,6 +1,3 @@
-using System.Net;
-using PhotoApi.DevIssuer.Tests.Infrastructure;
-
 namespace PhotoApi.DevIssuer.Tests;
 
 /// <summary>With ConnectionStrings:DevIssuer set, the store is PostgreSQL: a restarted issuer still knows its tokens and consents.</summary>
@@ -12,7 +9,7 @@ public sealed class PersistentStoreTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _database = await IssuerDatabase.NewAsync();
-        _keyDirectory = IssuerHost.NewTempDirectory();
+        _keyDirectory = DevIssuerHost.NewTempDirectory();
     }
 
     public async Task DisposeAsync()
@@ -22,13 +19,13 @@ public sealed class PersistentStoreTests : IAsyncLifetime
     }
 
     // A restarted issuer has the same identifier; test hosts get a new port each time, so the identifier is configured.
-    private IssuerHost NewIssuer() => IssuerHost.With(
+    private DevIssuerHost NewIssuer() => DevIssuerHost.With(
         new Dictionary<string, string?>
         {
             ["ConnectionStrings:DevIssuer"] = _database.ConnectionString,
             ["DevIssuer:Issuer"] = "http://dev-issuer.test/",
         },
-        _keyDirectory);
+        keyDirectory: _keyDirectory);
 
     [Fact]
     public async Task AfterARestart_ARefreshTokenStillWorks()
@@ -61,8 +58,7 @@ public sealed class PersistentStoreTests : IAsyncLifetime
         using var again = after.NewTokenClient();
         var replay = await again.RefreshAsync(Client.PhotoPrint, spent);
 
-        Assert.Equal(HttpStatusCode.BadRequest, replay.Status);
-        Assert.Equal("invalid_grant", replay.Error);
+        replay.AssertError(HttpStatusCode.BadRequest, "invalid_grant");
     }
 
     [Fact]

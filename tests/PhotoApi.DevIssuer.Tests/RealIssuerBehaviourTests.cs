@@ -1,12 +1,9 @@
-using System.Net;
 using System.Net.Http.Headers;
-using System.Text.Json;
-using PhotoApi.DevIssuer.Tests.Infrastructure;
 
 namespace PhotoApi.DevIssuer.Tests;
 
 /// <summary>Where a certified client library would notice a difference between the dev issuer and a real one.</summary>
-public sealed class RealIssuerBehaviourTests(IssuerHost host) : IClassFixture<IssuerHost>
+public sealed class RealIssuerBehaviourTests(DevIssuerHost host) : IClassFixture<DevIssuerHost>
 {
     [Fact]
     public async Task AuthorizationRequest_ForAScopeTheClientMayNotUse_RedirectsWithInvalidScope()
@@ -17,11 +14,7 @@ public sealed class RealIssuerBehaviourTests(IssuerHost host) : IClassFixture<Is
         var page = await browser.OpenAsync(request.ToUrl());
 
         // RFC 6749 §4.1.2.1: the redirect URI is valid, so the error goes back to the client with its state.
-        var parameters = page.RedirectParameters();
-        Assert.StartsWith(Client.PhotoPrint.RedirectUri + "?", page.Location!.ToString());
-        Assert.Equal("invalid_scope", parameters["error"]);
-        Assert.Equal("s-1", parameters["state"]);
-        Assert.False(parameters.ContainsKey("code"));
+        page.AssertErrorRedirect(Client.PhotoPrint.RedirectUri, "invalid_scope", "s-1");
     }
 
     [Fact]
@@ -63,8 +56,7 @@ public sealed class RealIssuerBehaviourTests(IssuerHost host) : IClassFixture<Is
             ["password"] = "alice",
         });
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.Status);
-        Assert.Equal("unsupported_grant_type", response.Error);
+        response.AssertError(HttpStatusCode.BadRequest, "unsupported_grant_type");
         Assert.Contains("RFC 9700 §2.4", response.ErrorDescription, StringComparison.Ordinal);
         Assert.Null(response.AccessToken);
     }

@@ -1,9 +1,6 @@
-using System.Net;
-using PhotoApi.DevIssuer.Tests.Infrastructure;
-
 namespace PhotoApi.DevIssuer.Tests;
 
-public sealed class RefreshTokenTests(IssuerHost host) : IClassFixture<IssuerHost>
+public sealed class RefreshTokenTests(DevIssuerHost host) : IClassFixture<DevIssuerHost>
 {
     [Fact]
     public async Task Refresh_ReturnsNewAccessAndRefreshTokens()
@@ -45,8 +42,7 @@ public sealed class RefreshTokenTests(IssuerHost host) : IClassFixture<IssuerHos
 
         var reuse = await tokens.RefreshAsync(Client.PhotoPrint, first.RefreshToken!);
 
-        Assert.Equal(HttpStatusCode.BadRequest, reuse.Status);
-        Assert.Equal("invalid_grant", reuse.Error);
+        reuse.AssertError(HttpStatusCode.BadRequest, "invalid_grant");
     }
 
     [Fact]
@@ -59,8 +55,7 @@ public sealed class RefreshTokenTests(IssuerHost host) : IClassFixture<IssuerHos
         await tokens.RefreshAsync(Client.PhotoPrint, first.RefreshToken!); // An attacker replays the stolen, rotated token.
 
         var newest = await tokens.RefreshAsync(Client.PhotoPrint, second.RefreshToken!);
-        Assert.Equal(HttpStatusCode.BadRequest, newest.Status);
-        Assert.Equal("invalid_grant", newest.Error);
+        newest.AssertError(HttpStatusCode.BadRequest, "invalid_grant");
     }
 
     [Fact]
@@ -86,8 +81,7 @@ public sealed class RefreshTokenTests(IssuerHost host) : IClassFixture<IssuerHos
 
         Assert.Equal(HttpStatusCode.OK, revocation.Status);
         var refresh = await tokens.RefreshAsync(Client.PhotoPrint, first.RefreshToken!);
-        Assert.Equal(HttpStatusCode.BadRequest, refresh.Status);
-        Assert.Equal("invalid_grant", refresh.Error);
+        refresh.AssertError(HttpStatusCode.BadRequest, "invalid_grant");
     }
 
     [Fact]
@@ -110,7 +104,6 @@ public sealed class RefreshTokenTests(IssuerHost host) : IClassFixture<IssuerHos
 
         var refresh = await tokens.RefreshAsync(Client.PhotoPrint, issuedToSwagger.RefreshToken!);
 
-        Assert.Equal(HttpStatusCode.BadRequest, refresh.Status);
-        Assert.Equal("invalid_grant", refresh.Error);
+        refresh.AssertError(HttpStatusCode.BadRequest, "invalid_grant");
     }
 }

@@ -1,6 +1,3 @@
-using System.Net;
-using PhotoApi.DevIssuer.Tests.Infrastructure;
-
 namespace PhotoApi.DevIssuer.Tests;
 
 /// <summary>
@@ -9,11 +6,11 @@ namespace PhotoApi.DevIssuer.Tests;
 /// </summary>
 public sealed class RememberedConsentTests : IAsyncLifetime
 {
-    private IssuerHost _host = null!;
+    private DevIssuerHost _host = null!;
 
     public Task InitializeAsync()
     {
-        _host = new IssuerHost(); // one per test: a remembered consent must not leak into the next story
+        _host = new DevIssuerHost(); // one per test: a remembered consent must not leak into the next story
         _host.StartServer();
         return Task.CompletedTask;
     }

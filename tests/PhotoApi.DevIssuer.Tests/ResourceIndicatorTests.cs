@@ -1,11 +1,9 @@
-using System.Net;
 using Microsoft.AspNetCore.WebUtilities;
-using PhotoApi.DevIssuer.Tests.Infrastructure;
 
 namespace PhotoApi.DevIssuer.Tests;
 
 /// <summary>RFC 8707 resource indicators, and reference (opaque) access tokens for the clients configured to get them.</summary>
-public sealed class ResourceIndicatorTests(IssuerHost host) : IClassFixture<IssuerHost>
+public sealed class ResourceIndicatorTests(DevIssuerHost host) : IClassFixture<DevIssuerHost>
 {
     // DevIssuer:Resources in appsettings.json: the API's RFC 9728 resource URL as scripts/run.sh serves it.
     private const string ApiResource = "http://localhost:5000";

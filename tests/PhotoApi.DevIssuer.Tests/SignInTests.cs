@@ -1,15 +1,12 @@
-using System.Net;
-using PhotoApi.DevIssuer.Tests.Infrastructure;
-
 namespace PhotoApi.DevIssuer.Tests;
 
 /// <summary>How an existing sign-in session meets prompt and max_age (OpenID Connect Core §3.1.2.1).</summary>
-public sealed class SignInTests(IssuerHost host) : IClassFixture<IssuerHost>
+public sealed class SignInTests(DevIssuerHost host) : IClassFixture<DevIssuerHost>
 {
     private static AuthorizationRequest Request(params (string Key, string Value)[] extra) =>
         AuthorizationRequest.For(Client.PhotoPrint) with { Extra = extra.ToDictionary(e => e.Key, e => e.Value) };
 
-    private static async Task<TestBrowser> SignedInBrowserAsync(IssuerHost host)
+    private static async Task<TestBrowser> SignedInBrowserAsync(DevIssuerHost host)
     {
         var browser = host.NewBrowser();
         await browser.AuthorizeAsync(Request());

@@ -1,15 +1,12 @@
-using System.Text.Json;
-using PhotoApi.DevIssuer.Tests.Infrastructure;
-
 namespace PhotoApi.DevIssuer.Tests;
 
 public sealed class SigningKeyTests : IDisposable
 {
-    private readonly string _keyDirectory = IssuerHost.NewTempDirectory();
+    private readonly string _keyDirectory = DevIssuerHost.NewTempDirectory();
 
     public void Dispose() => Directory.Delete(_keyDirectory, recursive: true);
 
-    private static async Task<JsonElement> OnlyKeyAsync(IssuerHost host)
+    private static async Task<JsonElement> OnlyKeyAsync(DevIssuerHost host)
     {
         using var http = host.NewHttpClient();
         var jwks = JsonDocument.Parse(await http.GetStringAsync(".well-known/jwks")).RootElement;
@@ -19,7 +16,7 @@ public sealed class SigningKeyTests : IDisposable
     [Fact]
     public async Task FirstStart_WritesTheTokenEncryptionKeyOwnerOnly()
     {
-        await using (var host = IssuerHost.With(keyDirectory: _keyDirectory))
+        await using (var host = DevIssuerHost.With(keyDirectory: _keyDirectory))
         {
             host.StartServer();
         }
@@ -35,7 +32,7 @@ public sealed class SigningKeyTests : IDisposable
     [Fact]
     public async Task FirstStart_WritesThePrivateKeyToTheKeyFolder()
     {
-        await using (var host = IssuerHost.With(keyDirectory: _keyDirectory))
+        await using (var host = DevIssuerHost.With(keyDirectory: _keyDirectory))
         {
             host.StartServer();
         }
@@ -53,12 +50,12 @@ public sealed class SigningKeyTests : IDisposable
     public async Task Restart_KeepsTheSameKid()
     {
         string firstKid;
-        await using (var first = IssuerHost.With(keyDirectory: _keyDirectory))
+        await using (var first = DevIssuerHost.With(keyDirectory: _keyDirectory))
         {
             firstKid = (await OnlyKeyAsync(first)).GetProperty("kid").GetString()!;
         }
 
-        await using var second = IssuerHost.With(keyDirectory: _keyDirectory);
+        await using var second = DevIssuerHost.With(keyDirectory: _keyDirectory);
         Assert.Equal(firstKid, (await OnlyKeyAsync(second)).GetProperty("kid").GetString());
     }
 
@@ -67,14 +64,14 @@ public sealed class SigningKeyTests : IDisposable
     {
         string token;
         string issuerBefore;
-        await using (var first = IssuerHost.With(keyDirectory: _keyDirectory))
+        await using (var first = DevIssuerHost.With(keyDirectory: _keyDirectory))
         {
             using var tokens = first.NewTokenClient();
             token = (await tokens.ClientCredentialsAsync("photo-admin-job", "photo-admin-job-secret")).EnsureTokens().AccessToken!;
             issuerBefore = first.Issuer;
         }
 
-        await using var second = IssuerHost.With(keyDirectory: _keyDirectory);
+        await using var second = DevIssuerHost.With(keyDirectory: _keyDirectory);
         using var http = second.NewHttpClient();
         var result = await Jwt.ValidateAsync(token, http, issuerBefore);
         Assert.True(result.IsValid, result.Exception?.Message);
@@ -83,8 +80,8 @@ public sealed class SigningKeyTests : IDisposable
     [Fact]
     public async Task AnotherKeyFolder_GetsAnotherKey()
     {
-        await using var first = IssuerHost.With(keyDirectory: _keyDirectory);
-        await using var other = new IssuerHost();
+        await using var first = DevIssuerHost.With(keyDirectory: _keyDirectory);
+        await using var other = new DevIssuerHost();
 
         Assert.NotEqual(
             (await OnlyKeyAsync(first)).GetProperty("kid").GetString(),
@@ -94,7 +91,7 @@ public sealed class SigningKeyTests : IDisposable
     [Fact]
     public async Task Rs256_CanBeChosenInstead()
     {
-        await using var host = IssuerHost.With(new Dictionary<string, string?> { ["DevIssuer:SigningAlgorithm"] = "RS256" }, _keyDirectory);
+        await using var host = DevIssuerHost.With(new Dictionary<string, string?> { ["DevIssuer:SigningAlgorithm"] = "RS256" }, keyDirectory: _keyDirectory);
         using var tokens = host.NewTokenClient();
 
         var key = await OnlyKeyAsync(host);

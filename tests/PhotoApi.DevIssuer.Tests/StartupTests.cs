@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
 using PhotoApi.DevIssuer.Hosting;
-using PhotoApi.DevIssuer.Tests.Infrastructure;
 
 namespace PhotoApi.DevIssuer.Tests;
 
@@ -12,7 +11,7 @@ public sealed class StartupTests
     /// </summary>
     private static async Task<OptionsValidationException> StartupFailureAsync(params string[] args)
     {
-        var keyDirectory = IssuerHost.NewTempDirectory();
+        var keyDirectory = DevIssuerHost.NewTempDirectory();
         try
         {
             await using var app = DevIssuerProgram.Build([
@@ -48,7 +47,7 @@ public sealed class StartupTests
     [Fact]
     public async Task NonLoopbackAddress_IsAcceptedWhenDevTokensAreOff()
     {
-        await using var host = IssuerHost.With(new Dictionary<string, string?>
+        await using var host = DevIssuerHost.With(new Dictionary<string, string?>
         {
             ["urls"] = "http://0.0.0.0:5999",
             ["DevIssuer:EnableDevTokens"] = "false",
@@ -62,7 +61,7 @@ public sealed class StartupTests
     [Fact]
     public async Task NonLoopbackAddress_IsAcceptedWhenForced()
     {
-        await using var host = IssuerHost.With(new Dictionary<string, string?>
+        await using var host = DevIssuerHost.With(new Dictionary<string, string?>
         {
             ["urls"] = "http://0.0.0.0:5999",
             ["DevIssuer:AllowDevTokensOnNonLoopback"] = "true",

@@ -1,7 +1,6 @@
-using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using PhotoPrint.Dpop;
+using DpopKey = PhotoPrint.Dpop.DpopKey; // the sample's own key, not PhotoApi.Testing's
 
 namespace PhotoPrint.Tests;
 
@@ -11,32 +10,22 @@ namespace PhotoPrint.Tests;
 /// </summary>
 public sealed class DpopSampleTests : IAsyncLifetime
 {
-    private DevIssuerHost _issuer = null!;
-    private TestDatabase _database = null!;
-    private PhotoApiFactory _api = null!;
+    private DevIssuerApi _cast = null!;
     private readonly HttpClient _http = new();
     private readonly DpopKey _key = new();
     private DpopClient _client = null!;
 
     public async Task InitializeAsync()
     {
-        _issuer = new DevIssuerHost(new Dictionary<string, string?> { ["DevIssuer:RequireDpopNonce"] = "true" });
-        _database = await TestDatabase.CreateAsync();
-        _api = new PhotoApiFactory(_issuer.BaseAddress.AbsoluteUri, _database.ConnectionString, new Dictionary<string, string?>
-        {
-            ["Auth:Dpop:RequireNonce"] = "true",
-            ["Auth:Dpop:NonceKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-        });
-        _client = new DpopClient(_http, new DpopClientOptions(_issuer.BaseAddress, _api.BaseAddress), _key);
+        _cast = await DevIssuerApi.RequiringDpopNoncesAsync();
+        _client = new DpopClient(_http, new DpopClientOptions(_cast.Issuer.BaseAddress, _cast.Api.BaseAddress), _key);
     }
 
     public async Task DisposeAsync()
     {
         _http.Dispose();
         _key.Dispose();
-        await _api.DisposeAsync();
-        await _issuer.DisposeAsync();
-        await _database.DisposeAsync();
+        await _cast.DisposeAsync();
     }
 
     [Fact]

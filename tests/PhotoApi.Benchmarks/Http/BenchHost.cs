@@ -6,8 +6,6 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Options;
-using PhotoApi.Auth;
 using PhotoApi.Photos;
 using PhotoApi.Users;
 

@@ -2,8 +2,6 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Microsoft.IdentityModel.Tokens;
-using PhotoApi.Benchmarks.Infrastructure;
 using PhotoApi.Benchmarks.Micro;
 
 namespace PhotoApi.Benchmarks.Http;
@@ -18,10 +16,10 @@ public static class DpopScenario
 {
     private const int ProofsPerSecond = 15_000; // more than the API can check on this machine: a round never runs out
 
-    private sealed record ProofClient(int Index, string Token, Dictionary<string, object> Jwk, ECDsaSecurityKey Key);
+    private sealed record ProofClient(int Index, string Token, DpopKey Key);
 
     public static async Task<IReadOnlyList<ScenarioResult>> RunAsync(
-        SuiteOptions options, Wrk wrk, HostProcess host, LoopbackIssuer issuer, IReadOnlyList<(string Subject, Guid Photo)> items, List<string> failures)
+        SuiteOptions options, Wrk wrk, HostProcess host, TestIssuer issuer, IReadOnlyList<(string Subject, Guid Photo)> items, List<string> failures)
     {
         using var client = new HttpClient { BaseAddress = new Uri(host.BaseUrl), Timeout = TimeSpan.FromSeconds(60) };
         var clients = new Dictionary<string, ProofClient>(StringComparer.Ordinal);
@@ -80,27 +78,17 @@ public static class DpopScenario
         ];
     }
 
-    private static async Task<ProofClient> NewClientAsync(HttpClient client, LoopbackIssuer issuer, string baseUrl, string subject, int index)
+    private static async Task<ProofClient> NewClientAsync(HttpClient client, TestIssuer issuer, string baseUrl, string subject, int index)
     {
-        var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var point = ecdsa.ExportParameters(false).Q;
-        var jwk = new Dictionary<string, object>
-        {
-            ["kty"] = "EC",
-            ["crv"] = "P-256",
-            ["x"] = Base64UrlEncoder.Encode(point.X!),
-            ["y"] = Base64UrlEncoder.Encode(point.Y!),
-        };
-        var jkt = Base64UrlEncoder.Encode(new JsonWebKey(JsonSerializer.Serialize(jwk)).ComputeJwkThumbprint());
+        var key = DpopKey.EC();
         // A token bound to the key (RFC 9449 §6.1).
-        var token = issuer.Mint(subject, "photos.read photos.write",
-            claims: new Dictionary<string, object> { ["cnf"] = new Dictionary<string, object> { ["jkt"] = jkt } });
-        var proofClient = new ProofClient(index, token, jwk, new ECDsaSecurityKey(ecdsa));
+        var token = issuer.Mint(subject, claims: key.Cnf);
+        var proofClient = new ProofClient(index, token, key);
 
         // The first request with a token validates it fully; the scenario measures what follows (as A does).
         using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/me");
         request.Headers.Authorization = new AuthenticationHeaderValue("DPoP", token);
-        request.Headers.Add("DPoP", DpopProofs.Create(jwk, proofClient.Key, "ES256", token, DateTimeOffset.UtcNow, $"{baseUrl}/v1/me"));
+        request.Headers.Add("DPoP", key.Proof("GET", new Uri($"{baseUrl}/v1/me"), token));
         using var response = await client.SendAsync(request);
         if (!response.IsSuccessStatusCode)
         {
@@ -119,7 +107,7 @@ public static class DpopScenario
             var (subject, photo) = items[i % items.Count];
             var owner = clients[subject];
             var resource = $"/v1/photos/{photo}";
-            lines[i] = $"{owner.Index} {resource} {DpopProofs.Create(owner.Jwk, owner.Key, "ES256", owner.Token, now, baseUrl + resource)}";
+            lines[i] = $"{owner.Index} {resource} {owner.Key.Proof("GET", new Uri(baseUrl + resource), owner.Token, now)}";
         });
         await File.WriteAllLinesAsync(path, lines, Encoding.ASCII);
     }

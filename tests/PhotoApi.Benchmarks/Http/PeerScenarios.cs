@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using Npgsql;
-using PhotoApi.Benchmarks.Infrastructure;
 
 namespace PhotoApi.Benchmarks.Http;
 
@@ -24,7 +23,7 @@ public static class PeerScenarios
     private sealed record Entry(string Key, string Short, string Description, HostProcess Target, string Items);
 
     public static async Task<(IReadOnlyList<ScenarioResult> Results, IReadOnlyList<TimelineResult> Timelines)> RunAsync(
-        SuiteOptions options, LoopbackIssuer issuer, string connectionString, Data data, string? pgLog, List<string> failures)
+        SuiteOptions options, TestIssuer issuer, string connectionString, Data data, string? pgLog, List<string> failures)
     {
         var results = new List<ScenarioResult>();
         var timelines = new List<TimelineResult>();
@@ -188,7 +187,7 @@ public static class PeerScenarios
     }
 
     /// <summary>The published PhotoApi as an operator runs it: its own folder as the working directory (appsettings.json), Production.</summary>
-    public static Task<HostProcess> StartShippedAsync(string name, string apps, int port, LoopbackIssuer issuer, string connectionString, string logs, Dictionary<string, string> extra)
+    public static Task<HostProcess> StartShippedAsync(string name, string apps, int port, TestIssuer issuer, string connectionString, string logs, Dictionary<string, string> extra)
     {
         var directory = Path.Combine(apps, extra.ContainsKey(ReadyToRunVariable) ? "photoapi-r2r" : "photoapi");
         var info = Dotnet(Path.Combine(directory, "PhotoApi.dll"), directory);
@@ -222,7 +221,7 @@ public static class PeerScenarios
         return HostProcess.StartAsync(name, info, url, logs);
     }
 
-    private static Task<HostProcess> StartStockAsync(string apps, int port, LoopbackIssuer issuer, string connectionString, string logs)
+    private static Task<HostProcess> StartStockAsync(string apps, int port, TestIssuer issuer, string connectionString, string logs)
     {
         var directory = Path.Combine(apps, "stock-dotnet");
         var info = Dotnet(Path.Combine(directory, "StockDotnet.dll"), directory);
@@ -235,7 +234,7 @@ public static class PeerScenarios
         return HostProcess.StartAsync("stock-dotnet", info, url, logs);
     }
 
-    private static Task<HostProcess> StartNodeAsync(string repo, int port, LoopbackIssuer issuer, string connectionString, string logs)
+    private static Task<HostProcess> StartNodeAsync(string repo, int port, TestIssuer issuer, string connectionString, string logs)
     {
         var directory = Path.Combine(repo, "tests", "PhotoApi.Benchmarks", "Peers", "node");
         if (!Directory.Exists(Path.Combine(directory, "node_modules")))
@@ -299,10 +298,10 @@ public static class PeerScenarios
     }
 
     /// <summary>User n (2..users+1) and the first photo the seeder gave it (photo heavy + n − 1: see Seeder.InsertAsync).</summary>
-    private static IEnumerable<(string Token, Guid Photo)> MintUsers(LoopbackIssuer issuer, SeedSize size, int users)
+    private static IEnumerable<(string Token, Guid Photo)> MintUsers(TestIssuer issuer, SeedSize size, int users)
     {
         var tokens = new string[users];
-        Parallel.For(0, users, k => tokens[k] = issuer.Mint(Seeder.Subject(k + 2), "photos.read photos.write"));
+        Parallel.For(0, users, k => tokens[k] = issuer.Mint(Seeder.Subject(k + 2)));
         return tokens.Select((token, k) => (token, Seeder.PhotoId(size.HeavyUserPhotos + k + 1)));
     }
 

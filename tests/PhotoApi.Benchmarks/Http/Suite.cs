@@ -4,9 +4,7 @@ using System.Text;
 using Dapper;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Npgsql;
-using PhotoApi.Benchmarks.Infrastructure;
 using PhotoApi.Benchmarks.Micro;
 using PhotoApi.Benchmarks.Report;
 using PhotoApi.Data;
@@ -53,17 +51,8 @@ public sealed record SuiteOptions(
             o.GetValueOrDefault("pg-log"));
     }
 
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "PhotoApi.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new BenchmarkFailedException("Run from inside the repository (PhotoApi.sln not found) or pass --repo.");
-    }
+    private static string FindRepoRoot() =>
+        RepositoryRoot.Above(Environment.CurrentDirectory) ?? throw new BenchmarkFailedException("Run from inside the repository (PhotoApi.sln not found) or pass --repo.");
 }
 
 /// <summary>The whole suite: micro benchmarks, then the HTTP scenarios against the benchmark host, then the report and chart.</summary>
@@ -95,7 +84,7 @@ public static class Suite
         {
             connectionString = await EnsureDatabaseAsync(options);
             // The authorization server every API under test trusts (discovery + JWKS over HTTP), in this process.
-            await using var issuer = await LoopbackIssuer.StartAsync(options.IssuerPort);
+            await using var issuer = await BenchIssuer.StartAsync(options.IssuerPort);
             await Seeder.SeedAsync(connectionString, options.Size, issuer.Authority, Console.Out);
             postgres = await PostgresVersionAsync(connectionString);
 
@@ -160,7 +149,7 @@ public static class Suite
 
     private sealed record RunData(string LuaFile, QueryPlans.Ids Ids, IReadOnlyList<(string Subject, Guid Photo)> Items, IReadOnlyDictionary<string, string> Tokens);
 
-    private static async Task<HostProcess> StartBenchHostAsync(SuiteOptions options, string apiConnection, LoopbackIssuer issuer)
+    private static async Task<HostProcess> StartBenchHostAsync(SuiteOptions options, string apiConnection, TestIssuer issuer)
     {
         Console.WriteLine("== Benchmark host (scenarios A–E) ==");
         return await HostProcess.StartBenchHostAsync(apiConnection, options.Port, issuer.Authority, PagingKey,
@@ -234,7 +223,7 @@ public static class Suite
     }
 
     /// <summary>Tokens from the host's issuer, the photo ids to read, the 1 MiB content, the deep page token; all into the Lua data file.</summary>
-    private static async Task<RunData> PrepareAsync(SuiteOptions options, string connectionString, HttpClient client, LoopbackIssuer issuer)
+    private static async Task<RunData> PrepareAsync(SuiteOptions options, string connectionString, HttpClient client, TestIssuer issuer)
     {
         var readers = options.Smoke ? 20 : 100;
         var photosEach = options.Smoke ? 5 : 10;
@@ -252,7 +241,7 @@ public static class Suite
         var tokens = new Dictionary<int, string>();
         foreach (var n in users.Prepend(1))
         {
-            tokens[n] = issuer.Mint(Seeder.Subject(n), "photos.read photos.write");
+            tokens[n] = issuer.Mint(Seeder.Subject(n));
             // The first request with a token validates it fully and provisions the user; the scenarios measure what follows.
             using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/me");
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", tokens[n]);

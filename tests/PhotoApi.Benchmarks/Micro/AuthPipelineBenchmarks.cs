@@ -1,10 +1,7 @@
 using System.Security.Claims;
-using BenchmarkDotNet.Attributes;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Configuration;
-using PhotoApi.Auth;
-using PhotoApi.Benchmarks.Infrastructure;
 
 namespace PhotoApi.Benchmarks.Micro;
 
@@ -16,7 +13,7 @@ namespace PhotoApi.Benchmarks.Micro;
 [MemoryDiagnoser]
 public class AuthPipelineBenchmarks
 {
-    private LoopbackIssuer _issuer = null!;
+    private TestIssuer _issuer = null!;
     private WebApplication _app = null!;
     private IServiceScopeFactory _scopes = null!;
     private IAuthorizationService _authorization = null!;
@@ -27,11 +24,9 @@ public class AuthPipelineBenchmarks
     [GlobalSetup]
     public async Task SetupAsync()
     {
-        _issuer = await LoopbackIssuer.StartAsync();
-        _header = $"Bearer {_issuer.Mint("bench-user", "photos.read photos.write")}";
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.ClearProviders();
-        builder.Configuration.AddInMemoryCollection([new("Auth:Authority", _issuer.Authority), new("Auth:RequireHttpsMetadata", "false"), new("Auth:ResourceUri", "http://127.0.0.1")]);
+        _issuer = await BenchIssuer.StartAsync();
+        _header = $"Bearer {_issuer.Mint("bench-user")}";
+        var builder = ApiServices.Builder(ApiServices.LoopbackAuth(_issuer.Authority), "Production");
         builder.AddPhotoApiAuth();
         _app = builder.Build();
         _scopes = _app.Services.GetRequiredService<IServiceScopeFactory>();

@@ -1,13 +1,8 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using BenchmarkDotNet.Attributes;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
-using PhotoApi.Auth;
-using PhotoApi.Benchmarks.Infrastructure;
 
 namespace PhotoApi.Benchmarks.Micro;
 
@@ -46,9 +41,9 @@ public class DpopProofBenchmarks
         // An access token of a realistic size (~900 characters): ath hashes all of it.
         _token = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(675));
 
-        var (key, jwk) = Algorithm == "ES256" ? EcKey() : RsaKey();
-        _jkt = Base64UrlEncoder.Encode(new JsonWebKey(JsonSerializer.Serialize(jwk)).ComputeJwkThumbprint());
-        _proof = DpopProofs.Create(jwk, key, Algorithm, _token, now);
+        var key = Algorithm == "ES256" ? DpopKey.EC() : DpopKey.Rsa(Algorithm);
+        _jkt = key.Thumbprint;
+        _proof = key.Proof("GET", Resource, _token, now);
         if ((await Verify()).Rejection is { } rejection)
         {
             throw new InvalidOperationException($"The {Algorithm} proof was refused: {rejection.Code}");
@@ -58,19 +53,7 @@ public class DpopProofBenchmarks
     [Benchmark]
     public ValueTask<DpopProofResult> Verify() => _validator.ValidateAsync(_proof, _request, _token, _jkt);
 
-    private static (SecurityKey, Dictionary<string, object>) EcKey()
-    {
-        var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var p = ecdsa.ExportParameters(false);
-        return (new ECDsaSecurityKey(ecdsa), new() { ["kty"] = "EC", ["crv"] = "P-256", ["x"] = Base64UrlEncoder.Encode(p.Q.X), ["y"] = Base64UrlEncoder.Encode(p.Q.Y) });
-    }
-
-    private static (SecurityKey, Dictionary<string, object>) RsaKey()
-    {
-        var rsa = RSA.Create(2048);
-        var p = rsa.ExportParameters(false);
-        return (new RsaSecurityKey(rsa), new() { ["kty"] = "RSA", ["n"] = Base64UrlEncoder.Encode(p.Modulus), ["e"] = Base64UrlEncoder.Encode(p.Exponent) });
-    }
+    internal static readonly Uri Resource = new("https://photos.example/v1/photos");
 }
 
 /// <summary>
@@ -123,7 +106,7 @@ public class DpopReplayCacheBenchmarks
 [MemoryDiagnoser]
 public class DpopAuthenticationBenchmarks
 {
-    private LoopbackIssuer _issuer = null!;
+    private TestIssuer _issuer = null!;
     private WebApplication _app = null!;
     private IServiceScopeFactory _scopes = null!;
     private string _bearer = "";
@@ -133,11 +116,8 @@ public class DpopAuthenticationBenchmarks
     [GlobalSetup]
     public async Task SetupAsync()
     {
-        _issuer = await LoopbackIssuer.StartAsync();
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.ClearProviders();
-        builder.Configuration.AddInMemoryCollection([
-            new("Auth:Authority", _issuer.Authority), new("Auth:RequireHttpsMetadata", "false"), new("Auth:ResourceUri", "https://photos.example")]);
+        _issuer = await BenchIssuer.StartAsync();
+        var builder = ApiServices.Builder(ApiServices.LoopbackAuth(_issuer.Authority, "https://photos.example"), "Production");
         var now = DateTimeOffset.UtcNow;
         builder.Services.AddSingleton<TimeProvider>(new FixedTime(now));
         builder.Services.AddSingleton<IDpopReplayCache>(new AcceptEveryJti());
@@ -145,14 +125,11 @@ public class DpopAuthenticationBenchmarks
         _app = builder.Build();
         _scopes = _app.Services.GetRequiredService<IServiceScopeFactory>();
 
-        var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var q = ecdsa.ExportParameters(false).Q;
-        var jwk = new Dictionary<string, object> { ["kty"] = "EC", ["crv"] = "P-256", ["x"] = Base64UrlEncoder.Encode(q.X), ["y"] = Base64UrlEncoder.Encode(q.Y) };
-        var jkt = Base64UrlEncoder.Encode(new JsonWebKey(JsonSerializer.Serialize(jwk)).ComputeJwkThumbprint());
-        var bound = _issuer.Mint("bench-user", "photos.read photos.write", claims: new Dictionary<string, object> { ["cnf"] = new Dictionary<string, object> { ["jkt"] = jkt } });
-        _bearer = $"Bearer {_issuer.Mint("bench-user", "photos.read photos.write")}";
+        var key = DpopKey.EC();
+        var bound = _issuer.Mint("bench-user", claims: key.Cnf);
+        _bearer = $"Bearer {_issuer.Mint("bench-user")}";
         _dpop = $"DPoP {bound}";
-        _proof = DpopProofs.Create(jwk, new ECDsaSecurityKey(ecdsa), "ES256", bound, now);
+        _proof = key.Proof("GET", DpopProofBenchmarks.Resource, bound, now);
 
         // The first authentications fetch the keys and fill the token cache; both must succeed.
         foreach (var (header, proof) in new[] { (_bearer, (string?)null), (_dpop, _proof) })
@@ -193,26 +170,6 @@ public class DpopAuthenticationBenchmarks
         }
         return await context.AuthenticateAsync();
     }
-}
-
-/// <summary>One DPoP proof for GET <c>htu</c> (https://photos.example/v1/photos unless given), bound to <c>accessToken</c> by its ath.</summary>
-internal static class DpopProofs
-{
-    public static string Create(Dictionary<string, object> jwk, SecurityKey key, string algorithm, string accessToken, DateTimeOffset now, string htu = "https://photos.example/v1/photos") =>
-        new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
-        {
-            TokenType = "dpop+jwt",
-            AdditionalHeaderClaims = new Dictionary<string, object> { ["jwk"] = jwk },
-            Claims = new Dictionary<string, object>
-            {
-                ["jti"] = Guid.NewGuid().ToString("N"),
-                ["htm"] = "GET",
-                ["htu"] = htu,
-                ["iat"] = now.ToUnixTimeSeconds(),
-                ["ath"] = DpopProofValidator.AccessTokenHash(accessToken),
-            },
-            SigningCredentials = new SigningCredentials(key, algorithm),
-        });
 }
 
 internal sealed class AcceptEveryJti : IDpopReplayCache

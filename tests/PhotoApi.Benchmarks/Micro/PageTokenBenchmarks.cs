@@ -1,7 +1,5 @@
-using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using PhotoApi.Http;
 
 namespace PhotoApi.Benchmarks.Micro;

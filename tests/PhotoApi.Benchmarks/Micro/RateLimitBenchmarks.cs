@@ -1,7 +1,5 @@
 using System.Threading.RateLimiting;
-using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using PhotoApi.Data;
 using PhotoApi.Http;
 using PhotoApi.Traffic;

@@ -1,8 +1,6 @@
 using System.Collections.Frozen;
 using System.Security.Claims;
-using BenchmarkDotNet.Attributes;
 using Microsoft.IdentityModel.JsonWebTokens;
-using PhotoApi.Auth;
 
 namespace PhotoApi.Benchmarks.Micro;
 

@@ -53,7 +53,7 @@ public static class AuthorizationFlow
 
     /// <summary>A user signs in, consents, and the client exchanges the code: the usual start of a story.</summary>
     public static async Task<TokenResponse> SignInAndGetTokensAsync(
-        this IssuerHost host, Client client, string user = "alice", string scope = "photos.read photos.write offline_access", bool secondFactor = false)
+        this DevIssuerHost host, Client client, string user = "alice", string scope = "photos.read photos.write offline_access", bool secondFactor = false)
     {
         using var browser = host.NewBrowser();
         using var tokens = host.NewTokenClient();

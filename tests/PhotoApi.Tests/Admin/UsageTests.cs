@@ -1,6 +1,3 @@
-using System.Text.Json;
-using PhotoApi.Tests.Infrastructure;
-
 namespace PhotoApi.Tests.Admin;
 
 /// <summary>Operators' service jobs read totals with client-credentials tokens that carry no user.</summary>
@@ -13,9 +10,9 @@ public sealed class UsageTests(ApiFixture fixture)
         // Totals are service-wide: a database of the test's own, so they are exactly what this story wrote, whatever other tests do.
         await using var own = await OwnApi.CreateAsync();
         var alice = own.Api.WithToken(own.Issuer.Token(ApiFixture.NewSubject("alice"), "photos.read photos.write"));
-        var photo = (await HttpAssert.Ok<JsonElement>(await alice.PostAsJsonAsync("/v1/photos", new { title = "counted" }), HttpStatusCode.Created)).GetProperty("id").GetString();
-        await alice.PutAsync($"/v1/photos/{photo}/content", Images.Content(Images.Png(1234), "image/png"));
-        Assert.Equal(HttpStatusCode.Created, (await alice.PostAsJsonAsync("/v1/albums", new { title = "counted too" })).StatusCode);
+        var photo = await alice.CreatePhotoAsync("counted");
+        await alice.UploadContentAsync(photo, Images.Png(1234));
+        await alice.CreateAlbumAsync("counted too");
         var job = own.Api.WithToken(own.Issuer.Token("photo-admin-job", "photos.admin", new Dictionary<string, object?> { ["client_id"] = "photo-admin-job" }));
 
         var usage = await HttpAssert.Ok<JsonElement>(await job.GetAsync("/v1/admin/usage"));

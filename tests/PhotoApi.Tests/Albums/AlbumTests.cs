@@ -1,6 +1,3 @@
-using System.Text.Json;
-using PhotoApi.Tests.Infrastructure;
-
 namespace PhotoApi.Tests.Albums;
 
 /// <summary>Users organise photos in albums; one user's albums and photos never mix with another's.</summary>

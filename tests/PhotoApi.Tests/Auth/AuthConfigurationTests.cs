@@ -1,9 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using PhotoApi.Auth;
-using PhotoApi.Tests.Infrastructure;
 
 namespace PhotoApi.Tests.Auth;
 
@@ -119,20 +117,16 @@ public sealed class AuthConfigurationTests
         Assert.Contains("Auth__Authority is required", await output + await errors, StringComparison.Ordinal);
     }
 
-    /// <summary>
-    /// Runs the validation the host runs at start-up (ValidateOnStart registers it as the start-up validator) on the API's
-    /// real auth registrations. In-process rather than through WebApplicationFactory, whose deferred host can report an
-    /// ObjectDisposedException instead of the real error when start-up fails fast.
-    /// </summary>
     private static string StartUpError(string? authority, Dictionary<string, string?> settings)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        settings["Auth:Authority"] = authority;
-        settings.TryAdd("Auth:RequireHttpsMetadata", "false"); // as for a loopback development issuer
-        builder.Configuration.AddInMemoryCollection(settings.Where(s => s.Value is not null));
+        var all = ApiServices.LoopbackAuth(authority);
+        all.Remove("Auth:ResourceUri");
+        foreach (var (key, value) in settings)
+        {
+            all[key] = value;
+        }
+        var builder = ApiServices.Builder(all);
         builder.AddPhotoApiAuth();
-        using var app = builder.Build();
-        var error = Assert.Throws<OptionsValidationException>(() => app.Services.GetRequiredService<IStartupValidator>().Validate());
-        return error.Message;
+        return Assert.IsType<OptionsValidationException>(ApiServices.StartUpFailure(builder)).Message;
     }
 }

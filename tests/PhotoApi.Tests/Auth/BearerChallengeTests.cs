@@ -1,6 +1,4 @@
-using System.Net;
 using System.Net.Http.Headers;
-using PhotoApi.Tests.Infrastructure;
 
 namespace PhotoApi.Tests.Auth;
 

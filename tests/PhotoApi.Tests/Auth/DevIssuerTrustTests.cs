@@ -1,6 +1,3 @@
-using System.Text.Json;
-using PhotoApi.Tests.Infrastructure;
-
 namespace PhotoApi.Tests.Auth;
 
 /// <summary>
@@ -54,9 +51,7 @@ public sealed class DevIssuerTrustTests : IAsyncLifetime
     [Fact]
     public async Task DevUserToken_ReadsButCannotWriteWithOnlyPhotosRead()
     {
-        var minted = await _issuerClient.PostAsJsonAsync("/dev/tokens", new { subject = "alice", scopes = "photos.read" });
-        var token = (await HttpAssert.Ok<JsonElement>(minted)).GetProperty("access_token").GetString()!;
-        var client = _api.WithToken(token);
+        var client = _api.WithToken(await _issuer.DevTokenAsync("alice", "photos.read"));
 
         var me = await HttpAssert.Ok<JsonElement>(await client.GetAsync("/v1/me"));
         Assert.Equal("Alice Example", me.GetProperty("displayName").GetString());

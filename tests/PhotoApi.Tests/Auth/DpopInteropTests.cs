@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
-using System.Text.Json;
-using PhotoApi.Tests.Infrastructure;
 
 namespace PhotoApi.Tests.Auth;
 
@@ -12,28 +9,11 @@ namespace PhotoApi.Tests.Auth;
 /// </summary>
 public sealed class DpopInteropTests : IAsyncLifetime
 {
-    private DevIssuerHost _issuer = null!;
-    private TestDatabase _database = null!;
-    private PhotoApiFactory _api = null!;
+    private DevIssuerApi _cast = null!;
 
-    public async Task InitializeAsync()
-    {
-        _issuer = new DevIssuerHost(new Dictionary<string, string?> { ["DevIssuer:RequireDpopNonce"] = "true" });
-        _database = await TestDatabase.CreateAsync();
-        _api = new PhotoApiFactory(_issuer.BaseAddress.AbsoluteUri, _database.ConnectionString, new Dictionary<string, string?>
-        {
-            ["Auth:Dpop:RequireNonce"] = "true",
-            ["Auth:Dpop:NonceKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-        });
-        _ = _api.BaseAddress;
-    }
+    public async Task InitializeAsync() => _cast = await DevIssuerApi.RequiringDpopNoncesAsync();
 
-    public async Task DisposeAsync()
-    {
-        await _api.DisposeAsync();
-        await _issuer.DisposeAsync();
-        await _database.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _cast.DisposeAsync();
 
     [Fact]
     public async Task Oauth4webapi_GetsADpopBoundTokenFromTheDevIssuer_AndReadsTheApiWithIt()
@@ -59,8 +39,8 @@ public sealed class DpopInteropTests : IAsyncLifetime
             RedirectStandardError = true,
         };
         start.ArgumentList.Add(Path.Combine(interop, "dpop-client.mjs"));
-        start.ArgumentList.Add(_issuer.BaseAddress.AbsoluteUri);
-        start.ArgumentList.Add(_api.BaseAddress.AbsoluteUri);
+        start.ArgumentList.Add(_cast.Issuer.BaseAddress.AbsoluteUri);
+        start.ArgumentList.Add(_cast.Api.BaseAddress.AbsoluteUri);
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);

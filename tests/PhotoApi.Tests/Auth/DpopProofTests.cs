@@ -1,6 +1,4 @@
-using System.Net;
 using System.Net.Http.Headers;
-using PhotoApi.Tests.Infrastructure;
 
 namespace PhotoApi.Tests.Auth;
 
@@ -224,9 +222,7 @@ public sealed class DpopProofTests(ApiFixture fixture)
         // RFC 9449 §7.2: the downgrade a thief would try first.
         var response = await fixture.Api.WithToken(BoundToken()).GetAsync(Photos);
 
-        await HttpAssert.Problem(response, HttpStatusCode.Unauthorized);
-        var challenge = HttpAssert.BearerChallenge(response);
-        Assert.Equal("invalid_token", challenge["error"]);
+        var challenge = await HttpAssert.InvalidToken(response);
         Assert.Equal("The access token is DPoP-bound; send it with the DPoP scheme and a proof.", challenge["error_description"]);
     }
 
@@ -310,7 +306,6 @@ public sealed class DpopProofTests(ApiFixture fixture)
 
         var response = await fixture.Api.WithToken(token).GetAsync(Photos);
 
-        await HttpAssert.Problem(response, HttpStatusCode.Unauthorized);
-        Assert.Equal("invalid_token", HttpAssert.BearerChallenge(response)["error"]);
+        await HttpAssert.InvalidToken(response);
     }
 }

@@ -1,8 +1,6 @@
-using System.Net;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using PhotoApi.Auth;
-using PhotoApi.Tests.Infrastructure;
 
 namespace PhotoApi.Tests.Auth;
 

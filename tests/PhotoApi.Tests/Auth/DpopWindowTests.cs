@@ -1,6 +1,4 @@
-using System.Net;
 using Microsoft.Extensions.Time.Testing;
-using PhotoApi.Tests.Infrastructure;
 
 namespace PhotoApi.Tests.Auth;
 

@@ -16,39 +16,27 @@ public sealed class IntrospectionTests : IAsyncLifetime
 {
     private IntrospectingIssuer _issuer = null!;
     private TestDatabase _database = null!;
-    private readonly List<IAsyncDisposable> _apis = [];
+    private ApiHosts _apis = null!;
 
     public async Task InitializeAsync()
     {
         _issuer = await IntrospectingIssuer.StartAsync();
         _database = await TestDatabase.CreateAsync();
+        _apis = new ApiHosts(_issuer.Authority, _database.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Auth:Introspection:ClientId"] = IntrospectingIssuer.ClientId,
+            ["Auth:Introspection:ClientSecret"] = IntrospectingIssuer.ClientSecret,
+        });
     }
 
     public async Task DisposeAsync()
     {
-        foreach (var api in _apis)
-        {
-            await api.DisposeAsync();
-        }
+        await _apis.DisposeAsync();
         await _issuer.DisposeAsync();
         await _database.DisposeAsync();
     }
 
-    private PhotoApiFactory Api(IDictionary<string, string?>? settings = null, TimeProvider? time = null)
-    {
-        var all = new Dictionary<string, string?>
-        {
-            ["Auth:Introspection:ClientId"] = IntrospectingIssuer.ClientId,
-            ["Auth:Introspection:ClientSecret"] = IntrospectingIssuer.ClientSecret,
-        };
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
-        {
-            all[key] = value;
-        }
-        var api = new PhotoApiFactory(_issuer.Authority, _database.ConnectionString, all, time: time);
-        _apis.Add(api);
-        return api;
-    }
+    private PhotoApiFactory Api(IDictionary<string, string?>? settings = null, TimeProvider? time = null) => _apis.Start(settings, time);
 
     [Fact]
     public async Task OpaqueToken_ActiveAtTheIssuer_ReadsPhotos_AndIsIntrospectedOnce()
@@ -67,8 +55,7 @@ public sealed class IntrospectionTests : IAsyncLifetime
     {
         var response = await Api().WithToken("not-a-token-the-issuer-knows").GetAsync("/v1/photos");
 
-        await HttpAssert.Problem(response, HttpStatusCode.Unauthorized);
-        Assert.Equal("invalid_token", HttpAssert.BearerChallenge(response)["error"]);
+        await HttpAssert.InvalidToken(response);
     }
 
     [Fact]
@@ -255,8 +242,7 @@ public sealed class IntrospectionTests : IAsyncLifetime
     {
         var response = await Api().WithToken(_issuer.Issue(members: new Dictionary<string, object?> { [member] = value })).GetAsync("/v1/photos");
 
-        await HttpAssert.Problem(response, HttpStatusCode.Unauthorized);
-        Assert.Equal("invalid_token", HttpAssert.BearerChallenge(response)["error"]);
+        await HttpAssert.InvalidToken(response);
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
@@ -152,31 +151,7 @@ public sealed class KeyRotationTests : IAsyncLifetime
     [Fact]
     public async Task CachedValidation_LivesAtMostFiveMinutes()
     {
-        var validations = new ConcurrentQueue<string>();
-        using var listener = new MeterListener
-        {
-            InstrumentPublished = (instrument, l) =>
-            {
-                if (instrument.Name == "photoapi.auth.token_validations")
-                {
-                    l.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
-        {
-            string? issuer = null, outcome = null;
-            foreach (var tag in tags)
-            {
-                issuer = tag.Key == "issuer" ? tag.Value as string : issuer;
-                outcome = tag.Key == "outcome" ? tag.Value as string : outcome;
-            }
-            if (issuer == _own.Issuer.Authority)
-            {
-                validations.Enqueue(outcome!);
-            }
-        });
-        listener.Start();
+        using var validations = new TokenValidationOutcomes(_own.Issuer.Authority);
         var token = Token();
 
         await GetPhotosAsync(token);

@@ -1,6 +1,3 @@
-using System.Text.Json;
-using PhotoApi.Tests.Infrastructure;
-
 namespace PhotoApi.Tests.Auth;
 
 /// <summary>RFC 9728: a client that got a 401 can follow resource_metadata and learn where to get a token.</summary>

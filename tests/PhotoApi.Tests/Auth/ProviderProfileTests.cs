@@ -1,6 +1,3 @@
-using System.Text.Json;
-using PhotoApi.Tests.Infrastructure;
-
 namespace PhotoApi.Tests.Auth;
 
 /// <summary>
@@ -205,6 +202,22 @@ public sealed class ProviderProfileTests(ProviderFixture providers) : IClassFixt
 
     // ---- Entra ID: scp in delegated tokens only; app roles in roles; app-only tokens have oid = sub and, optionally, idtyp=app.
 
+    /// <summary>An Entra app-only token: oid = sub (the service principal), app roles, no scp; idtyp "app" when the tenant adds it.</summary>
+    private static Dictionary<string, object?> EntraApp(string? idtyp, params string[] roles)
+    {
+        var id = Guid.NewGuid().ToString();
+        return new()
+        {
+            ["aud"] = ProviderFixture.EntraAudience,
+            ["sub"] = id,
+            ["oid"] = id,
+            ["azp"] = "6731de76-14a6-49ae-97bc-6eba6914391e",
+            ["idtyp"] = idtyp,
+            ["roles"] = roles,
+            ["ver"] = "2.0",
+        };
+    }
+
     private static Dictionary<string, object?> EntraUser(string scp, params string[] roles) => new()
     {
         ["aud"] = ProviderFixture.EntraAudience,
@@ -238,17 +251,7 @@ public sealed class ProviderProfileTests(ProviderFixture providers) : IClassFixt
     [Fact]
     public async Task Entra_AppToken_WithAppRole_ReadsUsageButNotUserData()
     {
-        var id = Guid.NewGuid().ToString();
-        var token = ProviderFixture.Token(providers.Entra, new()
-        {
-            ["aud"] = ProviderFixture.EntraAudience,
-            ["sub"] = id,
-            ["oid"] = id,
-            ["azp"] = "6731de76-14a6-49ae-97bc-6eba6914391e",
-            ["idtyp"] = "app",
-            ["roles"] = new[] { "Photos.Usage.Read.All" },
-            ["ver"] = "2.0",
-        });
+        var token = ProviderFixture.Token(providers.Entra, EntraApp("app", "Photos.Usage.Read.All"));
 
         Assert.Equal(HttpStatusCode.OK, (await With(token).GetAsync("/v1/admin/usage")).StatusCode);
         await AssertUserTokenRequired(await With(token).GetAsync("/v1/me"));
@@ -258,16 +261,7 @@ public sealed class ProviderProfileTests(ProviderFixture providers) : IClassFixt
     public async Task Entra_AppTokenWithoutIdtyp_IsStillAnAppToken_AndRefusedOnUserRoutes()
     {
         // idtyp is optional; oid = sub (the service principal) and no scp are Entra's own marks of an app-only token.
-        var id = Guid.NewGuid().ToString();
-        var token = ProviderFixture.Token(providers.Entra, new()
-        {
-            ["aud"] = ProviderFixture.EntraAudience,
-            ["sub"] = id,
-            ["oid"] = id,
-            ["azp"] = "6731de76-14a6-49ae-97bc-6eba6914391e",
-            ["roles"] = new[] { "Photos.Read" },
-            ["ver"] = "2.0",
-        });
+        var token = ProviderFixture.Token(providers.Entra, EntraApp(idtyp: null, "Photos.Read"));
 
         await AssertUserTokenRequired(await With(token).GetAsync("/v1/photos"));
         await AssertUserTokenRequired(await With(token).GetAsync("/v1/me"));
@@ -308,17 +302,21 @@ public sealed class ProviderProfileTests(ProviderFixture providers) : IClassFixt
 
     // ---- Okta: scp as a JSON array, cid and uid; client-credentials tokens have sub = cid and no uid.
 
+    private const string OktaClient = "0oa1b2c3d4E5F6g7h8i9";
+
+    private string OktaToken(string sub, string? uid, params string[] scp) => ProviderFixture.Token(providers.Okta, new()
+    {
+        ["sub"] = sub,
+        ["aud"] = "photo-api",
+        ["cid"] = OktaClient,
+        ["uid"] = uid,
+        ["scp"] = scp,
+    });
+
     [Fact]
     public async Task Okta_ScpArray_GrantsScopes()
     {
-        var token = ProviderFixture.Token(providers.Okta, new()
-        {
-            ["sub"] = $"ada-{Guid.NewGuid():N}@example.com",
-            ["aud"] = "photo-api",
-            ["cid"] = "0oa1b2c3d4E5F6g7h8i9",
-            ["uid"] = "00u1a2b3c4D5E6f7G8h9",
-            ["scp"] = new[] { "photos.read", "photos.write" },
-        });
+        var token = OktaToken($"ada-{Guid.NewGuid():N}@example.com", "00u1a2b3c4D5E6f7G8h9", "photos.read", "photos.write");
 
         Assert.Equal(HttpStatusCode.Created, (await With(token).PostAsJsonAsync("/v1/photos", new { title = "from Okta" })).StatusCode);
     }
@@ -326,13 +324,7 @@ public sealed class ProviderProfileTests(ProviderFixture providers) : IClassFixt
     [Fact]
     public async Task Okta_ClientCredentialsToken_IsAnAppToken()
     {
-        var token = ProviderFixture.Token(providers.Okta, new()
-        {
-            ["sub"] = "0oa1b2c3d4E5F6g7h8i9",
-            ["aud"] = "photo-api",
-            ["cid"] = "0oa1b2c3d4E5F6g7h8i9",
-            ["scp"] = new[] { "photos.read" },
-        });
+        var token = OktaToken(OktaClient, uid: null, "photos.read");
 
         await AssertUserTokenRequired(await With(token).GetAsync("/v1/photos"));
     }
@@ -340,13 +332,7 @@ public sealed class ProviderProfileTests(ProviderFixture providers) : IClassFixt
     [Fact]
     public async Task Okta_TokenWithoutUidForAnotherSubject_IsNeitherUserNorApp()
     {
-        var token = ProviderFixture.Token(providers.Okta, new()
-        {
-            ["sub"] = "someone@example.com",
-            ["aud"] = "photo-api",
-            ["cid"] = "0oa1b2c3d4E5F6g7h8i9",
-            ["scp"] = new[] { "photos.read" },
-        });
+        var token = OktaToken("someone@example.com", uid: null, "photos.read");
 
         await AssertNeitherUserNorApp(await With(token).GetAsync("/v1/photos"));
     }
@@ -539,7 +525,7 @@ public sealed class ProviderProfileTests(ProviderFixture providers) : IClassFixt
         var sub = ApiFixture.NewSubject("same");
         var fromAuth0 = ProviderFixture.Token(providers.Auth0, new() { ["sub"] = sub, ["aud"] = "photo-api", ["azp"] = "auth0-client", ["scope"] = "photos.read photos.write" });
         var fromOkta = ProviderFixture.Token(providers.Okta, new() { ["sub"] = sub, ["aud"] = "photo-api", ["cid"] = "okta-client", ["uid"] = "00u1", ["scp"] = new[] { "photos.read" } });
-        await With(fromAuth0).PostAsJsonAsync("/v1/photos", new { title = "Auth0 user's photo" });
+        await With(fromAuth0).CreatePhotoAsync("Auth0 user's photo");
 
         var auth0Me = await HttpAssert.Ok<JsonElement>(await With(fromAuth0).GetAsync("/v1/me"));
         var oktaMe = await HttpAssert.Ok<JsonElement>(await With(fromOkta).GetAsync("/v1/me"));

@@ -1,5 +1,3 @@
-using PhotoApi.Tests.Infrastructure;
-
 namespace PhotoApi.Tests.Auth;
 
 /// <summary>Scopes arrive as a space-delimited "scope" (RFC 9068) or as "scp", a string (Entra ID) or an array (Okta).</summary>

@@ -1,9 +1,6 @@
-using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using System.Text.Json;
-using PhotoApi.Tests.Infrastructure;
 
 namespace PhotoApi.Tests.Auth;
 
@@ -23,9 +20,7 @@ public sealed class SenderConstrainedRequirementTests
         var dpop = await own.Api.Anonymous().SendAsync(DpopProofs.Request(HttpMethod.Get, photos, bound, _key.Proof("GET", photos, bound)));
         var metadata = JsonDocument.Parse(await own.Api.Anonymous().GetStringAsync("/.well-known/oauth-protected-resource")).RootElement;
 
-        await HttpAssert.Problem(plain, HttpStatusCode.Unauthorized);
-        var challenge = HttpAssert.BearerChallenge(plain);
-        Assert.Equal("invalid_token", challenge["error"]);
+        var challenge = await HttpAssert.InvalidToken(plain);
         Assert.Equal("Only sender-constrained (DPoP- or certificate-bound) access tokens are accepted.", challenge["error_description"]);
         Assert.Equal(HttpStatusCode.OK, dpop.StatusCode);
         Assert.True(metadata.GetProperty("dpop_bound_access_tokens_required").GetBoolean());
@@ -50,8 +45,7 @@ public sealed class SenderConstrainedRequirementTests
         var strictBound = await api.Anonymous().SendAsync(DpopProofs.Request(HttpMethod.Get, photos, bound, _key.Proof("GET", photos, bound)));
         var lenientPlain = await api.WithToken(lenient.Token(ApiFixture.NewSubject("alice"))).GetAsync(photos);
 
-        await HttpAssert.Problem(strictPlain, HttpStatusCode.Unauthorized);
-        Assert.Equal("invalid_token", HttpAssert.BearerChallenge(strictPlain)["error"]);
+        await HttpAssert.InvalidToken(strictPlain);
         Assert.Equal(HttpStatusCode.OK, strictBound.StatusCode);
         Assert.Equal(HttpStatusCode.OK, lenientPlain.StatusCode);
     }
@@ -76,57 +70,20 @@ public sealed class CertificateBoundTokenTests
     [Fact]
     public async Task OverTls_TheBoundCertificateIsAccepted_AnotherOrNoneIsRefused()
     {
-        // The real process with Kestrel's HTTPS endpoint configured as an operator would (Kestrel__Endpoints__*), so the
-        // certificate request really is Kestrel's and PhotoApi's HTTPS defaults apply to it.
         await using var issuer = await TestIssuer.StartAsync();
         await using var database = await TestDatabase.CreateAsync();
-        var port = FreePort.Next();
-        var pfx = Path.Combine(Path.GetTempPath(), $"photoapi-tls-{Guid.NewGuid():N}.pfx");
-        await File.WriteAllBytesAsync(pfx, ServerCertificate.Export(X509ContentType.Pfx, "test"));
-        using var api = ApiProcess.Start(new Dictionary<string, string>
-        {
-            ["Kestrel__Endpoints__Https__Url"] = $"https://127.0.0.1:{port}",
-            ["Kestrel__Endpoints__Https__Certificate__Path"] = pfx,
-            ["Kestrel__Endpoints__Https__Certificate__Password"] = "test",
-            ["ConnectionStrings__Photos"] = database.ConnectionString,
-            ["Auth__Authority"] = issuer.Authority,
-            ["Auth__RequireHttpsMetadata"] = "false",
-            ["Auth__ClientCertificates__Tls"] = "true",
-            ["Auth__ResourceUri"] = $"https://127.0.0.1:{port}",
-            ["Logging__LogLevel__Default"] = "Warning",
-        });
-        var output = new System.Text.StringBuilder();
-        api.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        api.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        api.BeginOutputReadLine();
-        api.BeginErrorReadLine();
-        try
-        {
-            var photos = new Uri($"https://127.0.0.1:{port}/v1/photos");
-            await WaitUntilServingAsync(photos, api, output);
-            var token = issuer.Token(ApiFixture.NewSubject("alice"), claims: BoundTo(_client));
+        await using var api = await TlsApi.StartAsync(issuer.Authority, database.ConnectionString);
+        var photos = api.Url("/v1/photos");
+        var token = issuer.Token(ApiFixture.NewSubject("alice"), claims: BoundTo(_client));
 
-            var withBound = await Tls(_client, token).GetAsync(photos);
-            var withOther = await Tls(SelfSigned("CN=thief", "1.3.6.1.5.5.7.3.2"), token).GetAsync(photos);
-            var withNone = await Tls(null, token).GetAsync(photos);
-            var plainWithCertificate = await Tls(_client, issuer.Token(ApiFixture.NewSubject("alice"))).GetAsync(photos);
+        var withBound = await Tls(_client, token).GetAsync(photos);
+        var withOther = await Tls(SelfSigned("CN=thief", "1.3.6.1.5.5.7.3.2"), token).GetAsync(photos);
+        var withNone = await Tls(null, token).GetAsync(photos);
+        var plainWithCertificate = await Tls(_client, issuer.Token(ApiFixture.NewSubject("alice"))).GetAsync(photos);
 
-            Assert.Equal(HttpStatusCode.OK, withBound.StatusCode);
-            foreach (var refused in new[] { withOther, withNone })
-            {
-                await HttpAssert.Problem(refused, HttpStatusCode.Unauthorized);
-                var challenge = HttpAssert.BearerChallenge(refused);
-                Assert.Equal("invalid_token", challenge["error"]);
-                Assert.Equal("The access token is bound to a client certificate this request did not present.", challenge["error_description"]);
-            }
-            Assert.Equal(HttpStatusCode.OK, plainWithCertificate.StatusCode);
-        }
-        finally
-        {
-            api.Kill(entireProcessTree: true);
-            await api.WaitForExitAsync();
-            File.Delete(pfx);
-        }
+        Assert.Equal(HttpStatusCode.OK, withBound.StatusCode);
+        await AssertRefusedForTheCertificateAsync(withOther, withNone);
+        Assert.Equal(HttpStatusCode.OK, plainWithCertificate.StatusCode);
     }
 
     [Fact]
@@ -151,48 +108,15 @@ public sealed class CertificateBoundTokenTests
         Assert.Equal($"https://127.0.0.1:{mtlsPort}/connect/token", discovery.GetProperty("mtls_endpoint_aliases").GetProperty("token_endpoint").GetString());
         Assert.Contains("self_signed_tls_client_auth", discovery.GetProperty("token_endpoint_auth_methods_supported").EnumerateArray().Select(m => m.GetString()));
 
-        var port = FreePort.Next();
-        var pfx = Path.Combine(Path.GetTempPath(), $"photoapi-tls-{Guid.NewGuid():N}.pfx");
-        await File.WriteAllBytesAsync(pfx, ServerCertificate.Export(X509ContentType.Pfx, "test"));
-        using var api = ApiProcess.Start(new Dictionary<string, string>
-        {
-            ["Kestrel__Endpoints__Https__Url"] = $"https://127.0.0.1:{port}",
-            ["Kestrel__Endpoints__Https__Certificate__Path"] = pfx,
-            ["Kestrel__Endpoints__Https__Certificate__Password"] = "test",
-            ["ConnectionStrings__Photos"] = database.ConnectionString,
-            ["Auth__Authority"] = issuer.BaseAddress.AbsoluteUri,
-            ["Auth__RequireHttpsMetadata"] = "false",
-            ["Auth__ClientCertificates__Tls"] = "true",
-            ["Auth__ResourceUri"] = $"https://127.0.0.1:{port}",
-            ["Logging__LogLevel__Default"] = "Warning",
-        });
-        var output = new System.Text.StringBuilder();
-        api.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        api.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        api.BeginOutputReadLine();
-        api.BeginErrorReadLine();
-        try
-        {
-            var usage = new Uri($"https://127.0.0.1:{port}/v1/admin/usage");
-            await WaitUntilServingAsync(usage, api, output);
+        await using var api = await TlsApi.StartAsync(issuer.BaseAddress.AbsoluteUri, database.ConnectionString);
+        var usage = api.Url("/v1/admin/usage");
 
-            var withBound = await Tls(client, token).GetAsync(usage);
-            var withOther = await Tls(SelfSignedRsa("CN=mtls-test"), token).GetAsync(usage);
-            var withNone = await Tls(null, token).GetAsync(usage);
+        var withBound = await Tls(client, token).GetAsync(usage);
+        var withOther = await Tls(SelfSignedRsa("CN=mtls-test"), token).GetAsync(usage);
+        var withNone = await Tls(null, token).GetAsync(usage);
 
-            Assert.Equal(HttpStatusCode.OK, withBound.StatusCode);
-            foreach (var refused in new[] { withOther, withNone })
-            {
-                await HttpAssert.Problem(refused, HttpStatusCode.Unauthorized);
-                Assert.Equal("The access token is bound to a client certificate this request did not present.", HttpAssert.BearerChallenge(refused)["error_description"]);
-            }
-        }
-        finally
-        {
-            api.Kill(entireProcessTree: true);
-            await api.WaitForExitAsync();
-            File.Delete(pfx);
-        }
+        Assert.Equal(HttpStatusCode.OK, withBound.StatusCode);
+        await AssertRefusedForTheCertificateAsync(withOther, withNone);
     }
 
     [Fact]
@@ -227,9 +151,8 @@ public sealed class CertificateBoundTokenTests
         mtlsPort = FreePort.Next();
         var certificatePath = Path.Combine(Path.GetTempPath(), $"photoapi-mtls-{Guid.NewGuid():N}.crt");
         File.WriteAllText(certificatePath, client.ExportCertificatePem());
-        var host = new DevIssuerHost(new Dictionary<string, string?>
+        var host = DevIssuerHost.With(urls: $"http://127.0.0.1:{httpPort};https://127.0.0.1:{mtlsPort}", settings: new Dictionary<string, string?>
         {
-            ["urls"] = $"http://127.0.0.1:{httpPort};https://127.0.0.1:{mtlsPort}",
             // No DevIssuer:Issuer: with an mTLS alias the issuer is fixed to the first HTTP URL, so tokens from the HTTPS
             // origin carry the iss that discovery on HTTP states (the API checks it).
             ["DevIssuer:MtlsPort"] = mtlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -279,24 +202,92 @@ public sealed class CertificateBoundTokenTests
         return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pfx), null);
     }
 
-    private static async Task WaitUntilServingAsync(Uri photos, System.Diagnostics.Process api, System.Text.StringBuilder output)
+    /// <summary>Each response is RFC 6750's invalid_token for a token bound to a certificate the request did not present.</summary>
+    private static async Task AssertRefusedForTheCertificateAsync(params HttpResponseMessage[] responses)
     {
-        using var probe = Tls(null, "none");
-        for (var i = 0; i < 600 && !api.HasExited; i++)
+        foreach (var refused in responses)
         {
-            try
+            var challenge = await HttpAssert.InvalidToken(refused);
+            Assert.Equal("The access token is bound to a client certificate this request did not present.", challenge["error_description"]);
+        }
+    }
+
+    /// <summary>
+    /// The real API process with Kestrel's HTTPS endpoint configured as an operator would (Kestrel__Endpoints__*), so the
+    /// certificate request really is Kestrel's and PhotoApi's HTTPS defaults apply to it.
+    /// </summary>
+    private sealed class TlsApi : IAsyncDisposable
+    {
+        private readonly System.Diagnostics.Process _process;
+        private readonly string _pfx;
+        private readonly int _port;
+        private readonly System.Text.StringBuilder _output = new();
+
+        private TlsApi(System.Diagnostics.Process process, string pfx, int port)
+        {
+            _process = process;
+            _pfx = pfx;
+            _port = port;
+        }
+
+        public Uri Url(string path) => new($"https://127.0.0.1:{_port}{path}");
+
+        public static async Task<TlsApi> StartAsync(string authority, string connectionString)
+        {
+            var port = FreePort.Next();
+            var pfx = Path.Combine(Path.GetTempPath(), $"photoapi-tls-{Guid.NewGuid():N}.pfx");
+            await File.WriteAllBytesAsync(pfx, ServerCertificate.Export(X509ContentType.Pfx, "test"));
+            var api = new TlsApi(ApiProcess.Start(new Dictionary<string, string>
             {
-                await probe.GetAsync(new Uri(photos, "/health/live"));
-                return;
+                ["Kestrel__Endpoints__Https__Url"] = $"https://127.0.0.1:{port}",
+                ["Kestrel__Endpoints__Https__Certificate__Path"] = pfx,
+                ["Kestrel__Endpoints__Https__Certificate__Password"] = "test",
+                ["ConnectionStrings__Photos"] = connectionString,
+                ["Auth__Authority"] = authority,
+                ["Auth__RequireHttpsMetadata"] = "false",
+                ["Auth__ClientCertificates__Tls"] = "true",
+                ["Auth__ResourceUri"] = $"https://127.0.0.1:{port}",
+                ["Logging__LogLevel__Default"] = "Warning",
+            }), pfx, port);
+            await api.WaitUntilServingAsync();
+            return api;
+        }
+
+        private async Task WaitUntilServingAsync()
+        {
+            _process.OutputDataReceived += (_, e) => { lock (_output) { _output.AppendLine(e.Data); } };
+            _process.ErrorDataReceived += (_, e) => { lock (_output) { _output.AppendLine(e.Data); } };
+            _process.BeginOutputReadLine();
+            _process.BeginErrorReadLine();
+            using var probe = Tls(null, "none");
+            for (var i = 0; i < 600 && !_process.HasExited; i++)
+            {
+                try
+                {
+                    await probe.GetAsync(Url("/health/live"));
+                    return;
+                }
+                catch (HttpRequestException)
+                {
+                    await Task.Delay(100);
+                }
             }
-            catch (HttpRequestException)
+            await DisposeAsync();
+            lock (_output)
             {
-                await Task.Delay(100);
+                Assert.Fail($"The API process never served HTTPS: {_output}");
             }
         }
-        lock (output)
+
+        public async ValueTask DisposeAsync()
         {
-            Assert.Fail($"The API process never served HTTPS: {output}");
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+            await _process.WaitForExitAsync();
+            _process.Dispose();
+            File.Delete(_pfx);
         }
     }
 

@@ -1,6 +1,3 @@
-using System.Text.Json;
-using PhotoApi.Tests.Infrastructure;
-
 namespace PhotoApi.Tests.Auth;
 
 /// <summary>
@@ -30,7 +27,7 @@ public sealed class StepUpTests : IAsyncLifetime
     private static long SecondsAgo(int seconds) => DateTimeOffset.UtcNow.AddSeconds(-seconds).ToUnixTimeSeconds();
 
     private static async Task<string> CreatePhotoAsync(HttpClient client) =>
-        (await HttpAssert.Ok<JsonElement>(await client.PostAsJsonAsync("/v1/photos", new { title = "to delete" }), HttpStatusCode.Created)).GetProperty("id").GetString()!;
+        await client.CreatePhotoAsync("to delete");
 
     [Fact]
     public async Task FreshStrongSignIn_CanDelete()
@@ -76,7 +73,7 @@ public sealed class StepUpTests : IAsyncLifetime
     public async Task TokenWithoutAuthTimeOrAcr_CannotDeleteAnAlbum()
     {
         var client = User(ApiFixture.NewSubject("alice"), null, null);
-        var album = (await HttpAssert.Ok<JsonElement>(await client.PostAsJsonAsync("/v1/albums", new { title = "keep" }), HttpStatusCode.Created)).GetProperty("id").GetString();
+        var album = await client.CreateAlbumAsync("keep");
 
         var response = await client.DeleteAsync($"/v1/albums/{album}");
 

@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
-using System.Net;
 using Microsoft.Extensions.Time.Testing;
 
 namespace PhotoApi.Tests.Auth;
@@ -13,39 +10,18 @@ namespace PhotoApi.Tests.Auth;
 public sealed class TokenCacheAdmissionTests : IAsyncLifetime
 {
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
-    private readonly ConcurrentQueue<string> _outcomes = new();
-    private readonly MeterListener _listener = new();
     private OwnApi _own = null!;
+    private TokenValidationOutcomes _outcomes = null!;
 
     public async Task InitializeAsync()
     {
         _own = await OwnApi.CreateAsync(new Dictionary<string, string?> { ["Auth:TokenCache:MaxEntries"] = "2" }, time: _time);
-        _listener.InstrumentPublished = (instrument, listener) =>
-        {
-            if (instrument.Name == "photoapi.auth.token_validations")
-            {
-                listener.EnableMeasurementEvents(instrument);
-            }
-        };
-        _listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
-        {
-            string? issuer = null, outcome = null;
-            foreach (var tag in tags)
-            {
-                issuer = tag.Key == "issuer" ? tag.Value as string : issuer;
-                outcome = tag.Key == "outcome" ? tag.Value as string : outcome;
-            }
-            if (issuer == _own.Issuer.Authority)
-            {
-                _outcomes.Enqueue(outcome!);
-            }
-        });
-        _listener.Start();
+        _outcomes = new TokenValidationOutcomes(_own.Issuer.Authority);
     }
 
     public async Task DisposeAsync()
     {
-        _listener.Dispose();
+        _outcomes.Dispose();
         await _own.DisposeAsync();
     }
 

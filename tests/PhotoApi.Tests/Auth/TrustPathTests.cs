@@ -1,5 +1,3 @@
-using PhotoApi.Tests.Infrastructure;
-
 namespace PhotoApi.Tests.Auth;
 
 /// <summary>

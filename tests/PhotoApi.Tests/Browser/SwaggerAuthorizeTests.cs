@@ -1,6 +1,4 @@
-using System.Text.Json;
 using Microsoft.Playwright;
-using PhotoApi.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace PhotoApi.Tests.Browser;
@@ -28,7 +26,7 @@ public sealed class SwaggerAuthorizeTests(ITestOutputHelper output) : IAsyncLife
         // The issuer must know Swagger UI's redirect URI and origin before the API exists, so the API's port is chosen first.
         var apiPort = FreePort.Next();
         _apiOrigin = $"http://127.0.0.1:{apiPort}";
-        _issuer = new DevIssuerHost(new Dictionary<string, string?>
+        _issuer = DevIssuerHost.With(new Dictionary<string, string?>
         {
             ["DevIssuer:CorsOrigins:0"] = _apiOrigin,
             ["DevIssuer:Clients:1:RedirectUris:0"] = $"{_apiOrigin}/swagger/oauth2-redirect.html",
@@ -38,11 +36,9 @@ public sealed class SwaggerAuthorizeTests(ITestOutputHelper output) : IAsyncLife
         _ = _api.BaseAddress; // start it
 
         // Alice already has photos, put there by another app.
-        using var issuerClient = new HttpClient { BaseAddress = _issuer.BaseAddress };
-        var minted = await issuerClient.PostAsJsonAsync("/dev/tokens", new { subject = "alice", scopes = "photos.read photos.write" });
-        var alice = _api.WithToken((await HttpAssert.Ok<JsonElement>(minted)).GetProperty("access_token").GetString()!);
-        await alice.PostAsJsonAsync("/v1/photos", new { title = "Lighthouse at dawn" });
-        await alice.PostAsJsonAsync("/v1/photos", new { title = "Harbour at dusk" });
+        var alice = _api.WithToken(await _issuer.DevTokenAsync("alice"));
+        await alice.CreatePhotoAsync("Lighthouse at dawn");
+        await alice.CreatePhotoAsync("Harbour at dusk");
 
         Assert.True(File.Exists(Chromium), "Chromium is not installed (scripts/test.sh installs it from the distribution's packages).");
         // Waits, not assertions about speed: on 2 busy cores Swagger UI can take more than Playwright's default 5 s to read

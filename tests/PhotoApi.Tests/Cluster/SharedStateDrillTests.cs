@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace PhotoApi.Tests.Cluster;
 
 /// <summary>
@@ -108,8 +106,7 @@ public sealed class SharedStateDrillTests(RunningCluster cluster)
         var created = new List<string>();
         for (var i = 0; i < 7; i++)
         {
-            var photo = await HttpAssert.Ok<JsonElement>(await writer.PostAsJsonAsync("/v1/photos", new { title = $"page me {i}" }), HttpStatusCode.Created);
-            created.Add(photo.GetProperty("id").GetString()!);
+            created.Add(await writer.CreatePhotoAsync($"page me {i}"));
         }
 
         var seen = new List<string>();

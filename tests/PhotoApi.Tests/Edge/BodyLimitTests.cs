@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using System.Text.Json;
 using PhotoApi.Tests.Photos;
 
 namespace PhotoApi.Tests.Edge;
@@ -29,7 +28,7 @@ public sealed class BodyLimitTests(ApiFixture fixture)
     {
         var (client, id) = await UserWithPhotoAsync();
         var original = Images.Jpeg(10_000);
-        await client.PutAsync($"/v1/photos/{id}/content", Images.Content(original, "image/jpeg"));
+        await client.UploadContentAsync(id, original, "image/jpeg");
 
         var response = await client.SendAsync(Upload(id, Images.Png(ApiFixture.MaxContentBytes + 1), chunked));
 
@@ -49,7 +48,7 @@ public sealed class BodyLimitTests(ApiFixture fixture)
     private async Task<(HttpClient Client, string Id)> UserWithPhotoAsync()
     {
         var client = fixture.AsUser(ApiFixture.NewSubject("limit"));
-        var id = (await HttpAssert.Ok<JsonElement>(await client.PostAsJsonAsync("/v1/photos", new { title = "limit" }), HttpStatusCode.Created)).GetProperty("id").GetString()!;
+        var id = await client.CreatePhotoAsync("limit");
         return (client, id);
     }
 }

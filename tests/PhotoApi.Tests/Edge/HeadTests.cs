@@ -1,4 +1,3 @@
-using System.Text.Json;
 using PhotoApi.Tests.Security;
 
 namespace PhotoApi.Tests.Edge;
@@ -125,9 +124,9 @@ public sealed class HeadTests(ApiFixture fixture)
     {
         var subject = ApiFixture.NewSubject("head");
         var client = fixture.AsUser(subject);
-        var photo = (await HttpAssert.Ok<JsonElement>(await client.PostAsJsonAsync("/v1/photos", new { title = "head" }), HttpStatusCode.Created)).GetProperty("id").GetString()!;
-        await client.PutAsync($"/v1/photos/{photo}/content", Images.Content(Images.Png(5000), "image/png"));
-        var album = (await HttpAssert.Ok<JsonElement>(await client.PostAsJsonAsync("/v1/albums", new { title = "head" }), HttpStatusCode.Created)).GetProperty("id").GetString()!;
+        var photo = await client.CreatePhotoAsync("head");
+        await client.UploadContentAsync(photo, Images.Png(5000));
+        var album = await client.CreateAlbumAsync("head");
         await client.PutAsync($"/v1/albums/{album}/photos/{photo}", null);
         return (client, photo, album, subject);
     }

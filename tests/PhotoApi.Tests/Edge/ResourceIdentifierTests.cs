@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using PhotoApi.Auth;
@@ -81,13 +80,7 @@ public sealed class ResourceIdentifierTests(ApiFixture fixture)
 
     private static void Validate(string environment, string? resourceUri)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = environment });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Auth:Authority"] = "http://127.0.0.1:5002",
-            ["Auth:RequireHttpsMetadata"] = "false",
-            ["Auth:ResourceUri"] = resourceUri,
-        });
+        var builder = ApiServices.Builder(new Dictionary<string, string?>(ApiServices.LoopbackAuth()) { ["Auth:ResourceUri"] = resourceUri }, environment);
         builder.AddPhotoApiAuth();
         using var app = builder.Build();
         app.Services.GetRequiredService<IStartupValidator>().Validate();

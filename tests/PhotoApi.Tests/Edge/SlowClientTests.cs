@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using System.Text;
-using System.Text.Json;
 
 namespace PhotoApi.Tests.Edge;
 
@@ -110,7 +109,7 @@ public sealed class SlowClientTests : IAsyncLifetime
 
     private static async Task<string> PhotoAsync(HttpClient client, byte[] content)
     {
-        var id = (await HttpAssert.Ok<JsonElement>(await client.PostAsJsonAsync("/v1/photos", new { title = "slow" }), HttpStatusCode.Created)).GetProperty("id").GetString()!;
+        var id = await client.CreatePhotoAsync("slow");
         var type = content[0] == 0xFF ? "image/jpeg" : "image/png";
         Assert.Equal(HttpStatusCode.Created, (await client.PutAsync($"/v1/photos/{id}/content", Images.Content(content, type))).StatusCode);
         return id;

@@ -1,7 +1,5 @@
 using System.Security.Cryptography;
-using System.Text.Json;
 using Microsoft.AspNetCore.WebUtilities;
-using PhotoApi.DevIssuer.Tests.Infrastructure;
 
 namespace PhotoApi.Tests.Infrastructure;
 

@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 
 namespace PhotoApi.Tests.Infrastructure;
@@ -26,6 +23,15 @@ public static partial class HttpAssert
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == status, $"Expected {(int)status}, got {(int)response.StatusCode}: {text}");
         return (await response.Content.ReadFromJsonAsync<T>())!;
+    }
+
+    /// <summary>RFC 6750 §3.1 invalid_token: a 401 problem whose Bearer challenge says so; returns the challenge's auth-params.</summary>
+    public static async Task<Dictionary<string, string>> InvalidToken(HttpResponseMessage response)
+    {
+        await Problem(response, HttpStatusCode.Unauthorized);
+        var challenge = BearerChallenge(response);
+        Assert.Equal("invalid_token", challenge["error"]);
+        return challenge;
     }
 
     /// <summary>

@@ -29,14 +29,7 @@ public static class RepositoryScripts
         {
             return configured;
         }
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "scripts", "redis.sh")))
-        {
-            directory = directory.Parent;
-        }
-        return directory is null
-            ? throw new InvalidOperationException("scripts/ not found above the test binaries; run the tests with scripts/test.sh.")
-            : Path.Combine(directory.FullName, "scripts");
+        return RepositoryRoot.File("scripts");
     }
 }
 

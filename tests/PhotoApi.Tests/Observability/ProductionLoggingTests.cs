@@ -1,7 +1,5 @@
 using System.Net.Http.Headers;
-using System.Text.Json;
 using System.Text.RegularExpressions;
-using PhotoApi.Tests.Infrastructure;
 
 namespace PhotoApi.Tests.Observability;
 
@@ -32,7 +30,7 @@ public sealed partial class ProductionLoggingTests : IAsyncLifetime
         await using var api = await RunningApi.StartAsync(_issuer, _database);
         using var client = new HttpClient { BaseAddress = api.BaseAddress };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _issuer.Token("alice", "photos.read photos.write"));
-        var id = (await HttpAssert.Ok<JsonElement>(await client.PostAsJsonAsync("/v1/photos", new { title = "quiet" }), HttpStatusCode.Created)).GetProperty("id").GetString();
+        var id = await client.CreatePhotoAsync("quiet");
         var before = api.Output.Count;
 
         for (var i = 0; i < 100; i++)

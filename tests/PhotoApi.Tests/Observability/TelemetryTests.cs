@@ -1,6 +1,4 @@
 using System.Text;
-using System.Text.Json;
-using PhotoApi.Tests.Infrastructure;
 
 namespace PhotoApi.Tests.Observability;
 
@@ -35,8 +33,8 @@ public sealed class TelemetryTests : IAsyncLifetime
     {
         var token = _own.Issuer.Token("alice", "photos.read photos.write");
         using var client = _own.Api.WithToken(token);
-        await client.PostAsJsonAsync("/v1/photos", new { title = "one" });
-        await client.PostAsJsonAsync("/v1/photos", new { title = "two" });
+        await client.CreatePhotoAsync("one");
+        await client.CreatePhotoAsync("two");
         var pageToken = (await HttpAssert.Ok<JsonElement>(await client.GetAsync("/v1/photos?pageSize=1"))).GetProperty("nextPageToken").GetString()!;
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/v1/photos?pageSize=1&pageToken={Uri.EscapeDataString(pageToken)}")).StatusCode);
         var expired = _own.Issuer.Token("alice", lifetime: TimeSpan.FromMinutes(-5), claims: new Dictionary<string, object?> { ["nbf"] = null, ["iat"] = null });

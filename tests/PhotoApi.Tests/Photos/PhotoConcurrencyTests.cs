@@ -1,6 +1,4 @@
 using System.Net.Http.Headers;
-using System.Text.Json;
-using PhotoApi.Tests.Infrastructure;
 
 namespace PhotoApi.Tests.Photos;
 
@@ -11,8 +9,7 @@ public sealed class PhotoConcurrencyTests(ApiFixture fixture)
     private async Task<(HttpClient Client, string Id, EntityTagHeaderValue ETag)> PhotoAsync()
     {
         var client = fixture.AsUser(ApiFixture.NewSubject("alice"));
-        var created = await client.PostAsJsonAsync("/v1/photos", new { title = "Original" });
-        var id = (await HttpAssert.Ok<JsonElement>(created, HttpStatusCode.Created)).GetProperty("id").GetString()!;
+        var id = await client.CreatePhotoAsync("Original");
         var read = await client.GetAsync($"/v1/photos/{id}");
         return (client, id, read.Headers.ETag!);
     }

@@ -1,6 +1,4 @@
 using System.Net.Http.Headers;
-using System.Text.Json;
-using PhotoApi.Tests.Infrastructure;
 
 namespace PhotoApi.Tests.Photos;
 
@@ -11,8 +9,7 @@ public sealed class PhotoContentTests(ApiFixture fixture)
     private async Task<(HttpClient Client, string PhotoId)> UserWithPhotoAsync(string name = "alice")
     {
         var client = fixture.AsUser(ApiFixture.NewSubject(name));
-        var photo = await HttpAssert.Ok<JsonElement>(await client.PostAsJsonAsync("/v1/photos", new { title = "With content" }), HttpStatusCode.Created);
-        return (client, photo.GetProperty("id").GetString()!);
+        return (client, await client.CreatePhotoAsync("With content"));
     }
 
     [Fact]
@@ -60,7 +57,7 @@ public sealed class PhotoContentTests(ApiFixture fixture)
             "image/gif" => Images.Gif(1000),
             _ => Images.Webp(1000),
         };
-        await client.PutAsync($"/v1/photos/{id}/content", Images.Content(bytes, type));
+        await client.UploadContentAsync(id, bytes, type);
 
         var response = await client.GetAsync($"/v1/photos/{id}/content");
 
@@ -79,7 +76,7 @@ public sealed class PhotoContentTests(ApiFixture fixture)
     public async Task Replace_Returns200_AndTheNewBytesAreServed()
     {
         var (client, id) = await UserWithPhotoAsync();
-        await client.PutAsync($"/v1/photos/{id}/content", Images.Content(Images.Png(1000), "image/png"));
+        await client.UploadContentAsync(id, Images.Png(1000));
         var jpeg = Images.Jpeg(400_000);
 
         var response = await client.PutAsync($"/v1/photos/{id}/content", Images.Content(jpeg, "image/jpeg"));
@@ -94,7 +91,7 @@ public sealed class PhotoContentTests(ApiFixture fixture)
     public async Task IfNoneMatch_WithTheCurrentETag_Gets304WithoutBody()
     {
         var (client, id) = await UserWithPhotoAsync();
-        await client.PutAsync($"/v1/photos/{id}/content", Images.Content(Images.Png(2000), "image/png"));
+        await client.UploadContentAsync(id, Images.Png(2000));
         var etag = (await client.GetAsync($"/v1/photos/{id}/content")).Headers.ETag!;
 
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/photos/{id}/content");
@@ -115,7 +112,7 @@ public sealed class PhotoContentTests(ApiFixture fixture)
     {
         var (client, id) = await UserWithPhotoAsync();
         var bytes = Images.Png(600_000);
-        await client.PutAsync($"/v1/photos/{id}/content", Images.Content(bytes, "image/png"));
+        await client.UploadContentAsync(id, bytes);
 
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/photos/{id}/content");
         request.Headers.TryAddWithoutValidation("Range", range);
@@ -130,7 +127,7 @@ public sealed class PhotoContentTests(ApiFixture fixture)
     public async Task RangeOutsideTheImage_Gets416WithTheSize()
     {
         var (client, id) = await UserWithPhotoAsync();
-        await client.PutAsync($"/v1/photos/{id}/content", Images.Content(Images.Png(1000), "image/png"));
+        await client.UploadContentAsync(id, Images.Png(1000));
 
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/photos/{id}/content");
         request.Headers.Range = new RangeHeaderValue(5000, 6000);
@@ -145,7 +142,7 @@ public sealed class PhotoContentTests(ApiFixture fixture)
     {
         var (client, id) = await UserWithPhotoAsync();
         var bytes = Images.Png(1000);
-        await client.PutAsync($"/v1/photos/{id}/content", Images.Content(bytes, "image/png"));
+        await client.UploadContentAsync(id, bytes);
 
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/photos/{id}/content");
         request.Headers.TryAddWithoutValidation("Range", "bytes=0-1,5-6");
@@ -164,7 +161,7 @@ public sealed class PhotoContentTests(ApiFixture fixture)
     {
         var (client, id) = await UserWithPhotoAsync();
         var original = Images.Gif(3000);
-        await client.PutAsync($"/v1/photos/{id}/content", Images.Content(original, "image/gif"));
+        await client.UploadContentAsync(id, original, "image/gif");
         var body = actual switch
         {
             "png" => Images.Png(3000),
@@ -206,7 +203,7 @@ public sealed class PhotoContentTests(ApiFixture fixture)
     {
         var (client, id) = await UserWithPhotoAsync();
         var original = Images.Png(10_000);
-        await client.PutAsync($"/v1/photos/{id}/content", Images.Content(original, "image/png"));
+        await client.UploadContentAsync(id, original);
 
         var response = await client.PutAsync($"/v1/photos/{id}/content", Images.Content(Images.Png(ApiFixture.MaxContentBytes + 1), "image/png"));
 
@@ -219,7 +216,7 @@ public sealed class PhotoContentTests(ApiFixture fixture)
     {
         var (client, id) = await UserWithPhotoAsync();
         var original = Images.Png(10_000);
-        await client.PutAsync($"/v1/photos/{id}/content", Images.Content(original, "image/png"));
+        await client.UploadContentAsync(id, original);
         var content = new StreamContent(new ChunkedBodyStream(Images.Png(ApiFixture.MaxContentBytes + 300_000)));
         content.Headers.ContentType = new MediaTypeHeaderValue("image/png");
 
@@ -236,7 +233,7 @@ public sealed class PhotoContentTests(ApiFixture fixture)
     {
         var (client, id) = await UserWithPhotoAsync();
         var original = Images.Jpeg(300_000);
-        await client.PutAsync($"/v1/photos/{id}/content", Images.Content(original, "image/jpeg"));
+        await client.UploadContentAsync(id, original, "image/jpeg");
         var content = new StreamContent(new ChunkedBodyStream(Images.Png(900_000), failAfter: 600_000));
         content.Headers.ContentType = new MediaTypeHeaderValue("image/png");
 
@@ -258,7 +255,7 @@ public sealed class PhotoContentTests(ApiFixture fixture)
     {
         var (alice, id) = await UserWithPhotoAsync("alice");
         var original = Images.Png(1000);
-        await alice.PutAsync($"/v1/photos/{id}/content", Images.Content(original, "image/png"));
+        await alice.UploadContentAsync(id, original);
         var bob = fixture.AsUser(ApiFixture.NewSubject("bob"));
 
         await HttpAssert.Problem(await bob.GetAsync($"/v1/photos/{id}/content"), HttpStatusCode.NotFound);
@@ -271,7 +268,7 @@ public sealed class PhotoContentTests(ApiFixture fixture)
     public async Task DeletingAPhoto_DeletesItsContent()
     {
         var (client, id) = await UserWithPhotoAsync();
-        await client.PutAsync($"/v1/photos/{id}/content", Images.Content(Images.Png(300_000), "image/png"));
+        await client.UploadContentAsync(id, Images.Png(300_000));
 
         await client.DeleteAsync($"/v1/photos/{id}");
 
@@ -282,7 +279,7 @@ public sealed class PhotoContentTests(ApiFixture fixture)
     public async Task ManyConditionalAndRangeRequests_DoNotLeakDatabaseConnections()
     {
         var (client, id) = await UserWithPhotoAsync();
-        await client.PutAsync($"/v1/photos/{id}/content", Images.Content(Images.Png(1000), "image/png"));
+        await client.UploadContentAsync(id, Images.Png(1000));
         var etag = (await client.GetAsync($"/v1/photos/{id}/content")).Headers.ETag!;
 
         for (var i = 0; i < 150; i++)

@@ -1,6 +1,3 @@
-using System.Text.Json;
-using PhotoApi.Tests.Infrastructure;
-
 namespace PhotoApi.Tests.Photos;
 
 /// <summary>Keyset pages: newest first, no duplicates or gaps even while photos are added, tokens bound to their list.</summary>
@@ -14,7 +11,7 @@ public sealed class PhotoPagingTests(ApiFixture fixture)
         var original = new List<string>();
         for (var i = 0; i < 11; i++)
         {
-            original.Add((await HttpAssert.Ok<JsonElement>(await client.PostAsJsonAsync("/v1/photos", new { title = $"photo {i}" }), HttpStatusCode.Created)).GetProperty("id").GetString()!);
+            original.Add(await client.CreatePhotoAsync($"photo {i}"));
         }
 
         var seen = new List<string>();
@@ -27,7 +24,7 @@ public sealed class PhotoPagingTests(ApiFixture fixture)
             pageToken = page.TryGetProperty("nextPageToken", out var next) ? next.GetString() : null;
             pages++;
             // Someone adds a photo between every page: it is newer than everything listed so far.
-            await client.PostAsJsonAsync("/v1/photos", new { title = $"added during page {pages}" });
+            await client.CreatePhotoAsync($"added during page {pages}");
         }
         while (pageToken is not null);
 
@@ -39,7 +36,7 @@ public sealed class PhotoPagingTests(ApiFixture fixture)
     public async Task LastPage_HasNoNextPageToken()
     {
         var client = fixture.AsUser(ApiFixture.NewSubject("alice"));
-        await client.PostAsJsonAsync("/v1/photos", new { title = "only" });
+        await client.CreatePhotoAsync("only");
 
         var page = await HttpAssert.Ok<JsonElement>(await client.GetAsync("/v1/photos?pageSize=1"));
 
@@ -53,7 +50,7 @@ public sealed class PhotoPagingTests(ApiFixture fixture)
         var client = fixture.AsUser(ApiFixture.NewSubject("alice"));
         for (var i = 0; i < 26; i++)
         {
-            await client.PostAsJsonAsync("/v1/photos", new { title = $"p{i}" });
+            await client.CreatePhotoAsync($"p{i}");
         }
 
         var page = await HttpAssert.Ok<JsonElement>(await client.GetAsync("/v1/photos"));
@@ -91,8 +88,8 @@ public sealed class PhotoPagingTests(ApiFixture fixture)
     {
         var alice = fixture.AsUser(ApiFixture.NewSubject("alice"));
         var bob = fixture.AsUser(ApiFixture.NewSubject("bob"));
-        await alice.PostAsJsonAsync("/v1/photos", new { title = "1" });
-        await alice.PostAsJsonAsync("/v1/photos", new { title = "2" });
+        await alice.CreatePhotoAsync("1");
+        await alice.CreatePhotoAsync("2");
         var token = (await HttpAssert.Ok<JsonElement>(await alice.GetAsync("/v1/photos?pageSize=1"))).GetProperty("nextPageToken").GetString();
 
         await HttpAssert.Problem(await bob.GetAsync($"/v1/photos?pageToken={token}"), HttpStatusCode.BadRequest);
@@ -102,8 +99,8 @@ public sealed class PhotoPagingTests(ApiFixture fixture)
     public async Task TamperedPageToken_Gets400()
     {
         var alice = fixture.AsUser(ApiFixture.NewSubject("alice"));
-        await alice.PostAsJsonAsync("/v1/photos", new { title = "1" });
-        await alice.PostAsJsonAsync("/v1/photos", new { title = "2" });
+        await alice.CreatePhotoAsync("1");
+        await alice.CreatePhotoAsync("2");
         var token = (await HttpAssert.Ok<JsonElement>(await alice.GetAsync("/v1/photos?pageSize=1"))).GetProperty("nextPageToken").GetString()!;
         var tampered = token[..5] + (token[5] == 'A' ? 'B' : 'A') + token[6..];
 

@@ -1,6 +1,4 @@
 using System.Text;
-using System.Text.Json;
-using PhotoApi.Tests.Infrastructure;
 
 namespace PhotoApi.Tests.Photos;
 
@@ -30,7 +28,7 @@ public sealed class PhotoTests(ApiFixture fixture)
     {
         var alice = fixture.AsUser(ApiFixture.NewSubject("alice"));
         var bob = fixture.AsUser(ApiFixture.NewSubject("bob"));
-        var id = (await HttpAssert.Ok<JsonElement>(await alice.PostAsJsonAsync("/v1/photos", new { title = "Private" }), HttpStatusCode.Created)).GetProperty("id").GetString();
+        var id = await alice.CreatePhotoAsync("Private");
 
         var answers = new[]
         {
@@ -55,7 +53,7 @@ public sealed class PhotoTests(ApiFixture fixture)
     {
         var alice = fixture.AsUser(ApiFixture.NewSubject("alice"));
         var bob = fixture.AsUser(ApiFixture.NewSubject("bob"));
-        var id = (await HttpAssert.Ok<JsonElement>(await alice.PostAsJsonAsync("/v1/photos", new { title = "Mine" }), HttpStatusCode.Created)).GetProperty("id").GetString();
+        var id = await alice.CreatePhotoAsync("Mine");
 
         await HttpAssert.Problem(await bob.PatchAsJsonAsync($"/v1/photos/{id}", new { title = "Stolen" }), HttpStatusCode.NotFound);
         await HttpAssert.Problem(await bob.DeleteAsync($"/v1/photos/{id}"), HttpStatusCode.NotFound);
@@ -67,7 +65,7 @@ public sealed class PhotoTests(ApiFixture fixture)
     public async Task Patch_ChangesOnlyTheFieldsSent_AndNullClears()
     {
         var client = fixture.AsUser(ApiFixture.NewSubject("alice"));
-        var id = (await HttpAssert.Ok<JsonElement>(await client.PostAsJsonAsync("/v1/photos", new { title = "Old", description = "Keep me", takenAt = "2020-01-01T00:00:00Z" }), HttpStatusCode.Created)).GetProperty("id").GetString();
+        var id = await client.CreatePhotoAsync("Old", "Keep me", "2020-01-01T00:00:00Z");
 
         var renamed = await HttpAssert.Ok<JsonElement>(await client.PatchAsJsonAsync($"/v1/photos/{id}", new { title = "New" }));
         Assert.Equal("New", renamed.GetProperty("title").GetString());
@@ -84,7 +82,7 @@ public sealed class PhotoTests(ApiFixture fixture)
     public async Task Delete_Returns204_ThenThePhotoIsGone()
     {
         var client = fixture.AsUser(ApiFixture.NewSubject("alice"));
-        var id = (await HttpAssert.Ok<JsonElement>(await client.PostAsJsonAsync("/v1/photos", new { title = "Bye" }), HttpStatusCode.Created)).GetProperty("id").GetString();
+        var id = await client.CreatePhotoAsync("Bye");
 
         Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/v1/photos/{id}")).StatusCode);
 

@@ -1,6 +1,4 @@
 using System.Net.Http.Headers;
-using System.Text.Json;
-using PhotoApi.Tests.Infrastructure;
 using static PhotoApi.Tests.Infrastructure.OpenApiContract;
 
 namespace PhotoApi.Tests.Platform;

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using PhotoApi.Tests.Infrastructure;
 
 namespace PhotoApi.Tests.Platform;
 

@@ -1,4 +1,3 @@
-using PhotoApi.Tests.Infrastructure;
 using YamlDotNet.RepresentationModel;
 
 namespace PhotoApi.Tests.Platform;

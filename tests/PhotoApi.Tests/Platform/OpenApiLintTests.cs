@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
-using PhotoApi.Tests.Infrastructure;
 
 namespace PhotoApi.Tests.Platform;
 

@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Headers;
-using System.Text.Json;
 using Npgsql;
-using PhotoApi.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace PhotoApi.Tests.Resilience;
@@ -153,9 +151,9 @@ public sealed class DatabaseResilienceTests(ITestOutputHelper output) : IAsyncLi
     public async Task BackendKilledDuringALargeUpload_LeavesThePreviousContentIntact()
     {
         var client = _api.WithToken(_issuer.Token("alice", "photos.read photos.write"));
-        var id = (await HttpAssert.Ok<JsonElement>(await client.PostAsJsonAsync("/v1/photos", new { title = "precious" }), HttpStatusCode.Created)).GetProperty("id").GetString()!;
+        var id = await client.CreatePhotoAsync("precious");
         var original = Images.Jpeg(400_000);
-        await client.PutAsync($"/v1/photos/{id}/content", Images.Content(original, "image/jpeg"));
+        await client.UploadContentAsync(id, original, "image/jpeg");
 
         // A 20 MiB upload that trickles in, so it is surely mid-transaction when its backend is killed.
         var upload = new StreamContent(new SlowStream(Images.Png(20 * 1024 * 1024), chunk: 256 * 1024, delay: TimeSpan.FromMilliseconds(40)));
@@ -194,7 +192,7 @@ public sealed class DatabaseResilienceTests(ITestOutputHelper output) : IAsyncLi
     public async Task BurstFarAboveCapacity_IsQueuedUpToTheLimitAndTheRestIsShedFast()
     {
         var client = _api.WithToken(_issuer.Token("alice", "photos.read photos.write"));
-        await client.PostAsJsonAsync("/v1/photos", new { title = "one" });
+        await client.CreatePhotoAsync("one");
 
         // Someone holds a lock on photos: every read blocks, as under a real overload.
         await using var blocker = new NpgsqlConnection(_database.ConnectionString);

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Security.Cryptography;
-using System.Text.Json;
-using PhotoApi.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace PhotoApi.Tests.Resilience;
@@ -68,7 +66,7 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output) : IAsyncLife
         var token = _issuer.Token("alice", "photos.read photos.write");
         using var client = new HttpClient { BaseAddress = _baseAddress, Timeout = TimeSpan.FromMinutes(2) };
         client.DefaultRequestHeaders.Authorization = new("Bearer", token);
-        var id = (await HttpAssert.Ok<JsonElement>(await client.PostAsJsonAsync("/v1/photos", new { title = "big" }), HttpStatusCode.Created)).GetProperty("id").GetString();
+        var id = await client.CreatePhotoAsync("big");
         var bytes = Images.Jpeg(PhotoBytes);
         Assert.Equal(HttpStatusCode.Created, (await client.PutAsync($"/v1/photos/{id}/content", Images.Content(bytes, "image/jpeg"))).StatusCode);
 

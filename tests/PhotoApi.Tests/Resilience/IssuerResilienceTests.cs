@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
-using PhotoApi.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace PhotoApi.Tests.Resilience;

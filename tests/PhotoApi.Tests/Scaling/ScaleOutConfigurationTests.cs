@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using PhotoApi.Data;
@@ -37,7 +36,7 @@ public sealed class ScaleOutConfigurationTests
     [Fact]
     public void TransactionPooling_WithMigrationsLeftToTheMigrateCommand_Starts()
     {
-        using var app = Build(new() { ["ConnectionStrings:Photos"] = Pooled, ["Database:TransactionPooling"] = "true", ["Database:MigrateOnStartup"] = "false" });
+        using var app = Builder(new() { ["ConnectionStrings:Photos"] = Pooled, ["Database:TransactionPooling"] = "true", ["Database:MigrateOnStartup"] = "false" }).Build();
 
         app.Services.GetRequiredService<IStartupValidator>().Validate();
     }
@@ -57,7 +56,7 @@ public sealed class ScaleOutConfigurationTests
     [Fact]
     public void Migrations_UseTheDirectConnectionStringWhenSet()
     {
-        using var app = Build(new() { ["ConnectionStrings:Photos"] = Pooled, ["ConnectionStrings:PhotosMigrations"] = "Host=db;Database=photoapi" });
+        using var app = Builder(new() { ["ConnectionStrings:Photos"] = Pooled, ["ConnectionStrings:PhotosMigrations"] = "Host=db;Database=photoapi" }).Build();
 
         Assert.Equal("Host=db;Database=photoapi", app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrationConnection);
     }
@@ -70,17 +69,13 @@ public sealed class ScaleOutConfigurationTests
         Assert.Contains("ConnectionStrings__Redis", error, StringComparison.Ordinal);
     }
 
-    private static WebApplication Build(Dictionary<string, string?> settings)
+    private static WebApplicationBuilder Builder(Dictionary<string, string?> settings)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Configuration.AddInMemoryCollection(settings);
+        var builder = ApiServices.Builder(settings);
         builder.AddPhotoData();
-        return builder.Build();
+        return builder;
     }
 
-    private static string StartUpError(Dictionary<string, string?> settings)
-    {
-        using var app = Build(settings);
-        return Assert.Throws<OptionsValidationException>(() => app.Services.GetRequiredService<IStartupValidator>().Validate()).Message;
-    }
+    private static string StartUpError(Dictionary<string, string?> settings) =>
+        Assert.IsType<OptionsValidationException>(ApiServices.StartUpFailure(Builder(settings))).Message;
 }

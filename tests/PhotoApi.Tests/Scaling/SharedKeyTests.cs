@@ -1,5 +1,3 @@
-using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using PhotoApi.Data;
 
@@ -36,7 +34,7 @@ public sealed class SharedKeyTests
         var atFirst = first.Api.WithToken(token);
         for (var i = 0; i < 3; i++)
         {
-            await HttpAssert.Ok<JsonElement>(await atFirst.PostAsJsonAsync("/v1/photos", new { title = $"photo {i}" }), HttpStatusCode.Created);
+            await atFirst.CreatePhotoAsync($"photo {i}");
         }
         var page = await HttpAssert.Ok<JsonElement>(await atFirst.GetAsync("/v1/photos?pageSize=2"));
 
@@ -75,7 +73,7 @@ public sealed class SharedKeyTests
         var atSecond = second.WithToken(token);
         for (var i = 0; i < 2; i++)
         {
-            await HttpAssert.Ok<JsonElement>(await atFirst.PostAsJsonAsync("/v1/photos", new { title = $"photo {i}" }), HttpStatusCode.Created);
+            await atFirst.CreatePhotoAsync($"photo {i}");
         }
         var before = await FirstPageTokenAsync(atFirst);
 

@@ -1,6 +1,4 @@
 using System.Net.Http.Headers;
-using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace PhotoApi.Tests.Scaling;
@@ -61,16 +59,13 @@ public sealed class TransactionPoolingCollection : ICollectionFixture<PooledApiF
 [Collection(TransactionPoolingCollection.Name)]
 public sealed class TransactionPoolingTests(PooledApiFixture fixture)
 {
-    private static async Task<string> CreateAsync(HttpClient client, string path, object body) =>
-        (await HttpAssert.Ok<JsonElement>(await client.PostAsJsonAsync(path, body), HttpStatusCode.Created)).GetProperty("id").GetString()!;
-
     [Fact]
     public async Task Migrations_RanDirectly_AndRequestsGoThroughThePooler()
     {
         var scripts = typeof(PhotoApi.Data.Migrations).Assembly.GetManifestResourceNames().Count(n => n.StartsWith("migrations.", StringComparison.Ordinal));
         Assert.Equal(scripts, await fixture.Database.ScalarAsync<long>("SELECT count(*) FROM schemaversions"));
         var client = fixture.AsUser(ApiFixture.NewSubject("alice"));
-        await CreateAsync(client, "/v1/photos", new { title = "pooled" });
+        await client.CreatePhotoAsync("pooled");
 
         var pooled = new Npgsql.NpgsqlConnectionStringBuilder(fixture.Api.Services.GetRequiredService<Npgsql.NpgsqlDataSource>().ConnectionString);
         Assert.Equal(new Npgsql.NpgsqlConnectionStringBuilder(fixture.Pooler.ConnectionString).Port, pooled.Port);
@@ -81,7 +76,7 @@ public sealed class TransactionPoolingTests(PooledApiFixture fixture)
     public async Task PhotosCrud_WithConditionalUpdate()
     {
         var client = fixture.AsUser(ApiFixture.NewSubject("alice"));
-        var id = await CreateAsync(client, "/v1/photos", new { title = "Original" });
+        var id = await client.CreatePhotoAsync("Original");
         var read = await client.GetAsync($"/v1/photos/{id}");
         var etag = read.Headers.ETag!;
 
@@ -101,7 +96,7 @@ public sealed class TransactionPoolingTests(PooledApiFixture fixture)
     public async Task ContentUploadAndDownload()
     {
         var client = fixture.AsUser(ApiFixture.NewSubject("alice"));
-        var id = await CreateAsync(client, "/v1/photos", new { title = "With content" });
+        var id = await client.CreatePhotoAsync("With content");
         var png = Images.Png(300_000);
 
         await HttpAssert.Ok<JsonElement>(await client.PutAsync($"/v1/photos/{id}/content", Images.Content(png, "image/png")), HttpStatusCode.Created);
@@ -115,8 +110,8 @@ public sealed class TransactionPoolingTests(PooledApiFixture fixture)
     public async Task Albums()
     {
         var client = fixture.AsUser(ApiFixture.NewSubject("alice"));
-        var album = await CreateAsync(client, "/v1/albums", new { title = "Trip" });
-        var photo = await CreateAsync(client, "/v1/photos", new { title = "first" });
+        var album = await client.CreateAlbumAsync("Trip");
+        var photo = await client.CreatePhotoAsync("first");
 
         Assert.Equal(HttpStatusCode.NoContent, (await client.PutAsync($"/v1/albums/{album}/photos/{photo}", null)).StatusCode);
 
@@ -130,7 +125,7 @@ public sealed class TransactionPoolingTests(PooledApiFixture fixture)
         var client = fixture.AsUser(ApiFixture.NewSubject("alice"));
         for (var i = 0; i < 5; i++)
         {
-            await CreateAsync(client, "/v1/photos", new { title = $"photo {i}" });
+            await client.CreatePhotoAsync($"photo {i}");
         }
         var seen = new List<string>();
         string? pageToken = null;
@@ -176,16 +171,7 @@ public sealed class TransactionPoolingTests(PooledApiFixture fixture)
     {
         var clients = Enumerable.Range(0, 16).Select(i => fixture.AsUser(ApiFixture.NewSubject($"user{i}"))).ToArray();
 
-        var statuses = await Task.WhenAll(clients.Select(async client =>
-        {
-            var codes = new List<HttpStatusCode>();
-            for (var i = 0; i < 10; i++)
-            {
-                codes.Add((await client.PostAsJsonAsync("/v1/photos", new { title = $"p{i}" })).StatusCode);
-                codes.Add((await client.GetAsync("/v1/photos?pageSize=5")).StatusCode);
-            }
-            return codes;
-        }));
+        var statuses = await ConcurrentTraffic.RunAsync(clients);
 
         Assert.All(statuses.SelectMany(s => s), status => Assert.True(status is HttpStatusCode.Created or HttpStatusCode.OK, $"got {status}"));
     }
@@ -206,16 +192,7 @@ public sealed class TransactionPoolingWithoutTheSettingTests(PooledApiFixture fi
         api.ConfigureLogging = logging => logging.AddProvider(logs);
         var clients = Enumerable.Range(0, 16).Select(i => api.WithToken(fixture.Issuer.Token(ApiFixture.NewSubject($"user{i}")))).ToArray();
 
-        var statuses = await Task.WhenAll(clients.Select(async client =>
-        {
-            var codes = new List<HttpStatusCode>();
-            for (var i = 0; i < 10; i++)
-            {
-                codes.Add((await client.PostAsJsonAsync("/v1/photos", new { title = $"p{i}" })).StatusCode);
-                codes.Add((await client.GetAsync("/v1/photos?pageSize=5")).StatusCode);
-            }
-            return codes;
-        }));
+        var statuses = await ConcurrentTraffic.RunAsync(clients);
 
         var errors = logs.Entries.Where(e => e.Exception is Npgsql.PostgresException).Select(e => ((Npgsql.PostgresException)e.Exception!).SqlState).Distinct().ToList();
         output.WriteLine($"{statuses.SelectMany(s => s).Count(s => s == HttpStatusCode.InternalServerError)} of 320 requests failed with 500; SQLSTATEs: {string.Join(", ", errors)}");
@@ -224,4 +201,20 @@ public sealed class TransactionPoolingWithoutTheSettingTests(PooledApiFixture fi
         Assert.NotEmpty(errors);
         Assert.All(errors, state => Assert.True(state is "26000" or "42P05", $"unexpected SQLSTATE {state}"));
     }
+}
+
+/// <summary>Each client creates a photo and lists a page, ten times, all clients at once; the status of every request.</summary>
+internal static class ConcurrentTraffic
+{
+    public static Task<List<HttpStatusCode>[]> RunAsync(IEnumerable<HttpClient> clients) => Task.WhenAll(clients.Select(async client =>
+    {
+        var codes = new List<HttpStatusCode>();
+        for (var i = 0; i < 10; i++)
+        {
+            // Raw, not CreatePhotoAsync: the status is what is under test.
+            codes.Add((await client.PostAsJsonAsync("/v1/photos", new { title = $"p{i}" })).StatusCode);
+            codes.Add((await client.GetAsync("/v1/photos?pageSize=5")).StatusCode);
+        }
+        return codes;
+    }));
 }

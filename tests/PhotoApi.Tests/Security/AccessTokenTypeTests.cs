@@ -1,5 +1,3 @@
-using PhotoApi.Tests.Infrastructure;
-
 namespace PhotoApi.Tests.Security;
 
 /// <summary>
@@ -35,9 +33,7 @@ public sealed class AccessTokenTypeTests : IAsyncLifetime
 
         var response = await _default.Api.WithToken(token).GetAsync("/v1/photos");
 
-        await HttpAssert.Problem(response, HttpStatusCode.Unauthorized);
-        var challenge = HttpAssert.BearerChallenge(response);
-        Assert.Equal("invalid_token", challenge["error"]);
+        var challenge = await HttpAssert.InvalidToken(response);
         Assert.Equal("The token type is not accepted; an RFC 9068 access token (typ at+jwt) is required.", challenge["error_description"]);
     }
 

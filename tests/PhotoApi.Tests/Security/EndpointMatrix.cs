@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace PhotoApi.Tests.Security;
 

@@ -1,8 +1,5 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using PhotoApi.Tests.Infrastructure;
 
 namespace PhotoApi.Tests.Security;
 
@@ -41,8 +38,8 @@ public sealed class LogSecrecyTests : IAsyncLifetime
         var token = _own.Issuer.Token("alice", "photos.read photos.write");
         secrets.Add(token);
         var client = _own.Api.WithToken(token);
-        await client.PostAsJsonAsync("/v1/photos", new { title = "one" });
-        await client.PostAsJsonAsync("/v1/photos", new { title = "two" });
+        await client.CreatePhotoAsync("one");
+        await client.CreatePhotoAsync("two");
         var pageToken = (await HttpAssert.Ok<JsonElement>(await client.GetAsync("/v1/photos?pageSize=1"))).GetProperty("nextPageToken").GetString()!;
         secrets.Add(pageToken);
         await client.GetAsync($"/v1/photos?pageSize=1&pageToken={pageToken}");

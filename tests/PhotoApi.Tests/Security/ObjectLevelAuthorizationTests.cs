@@ -1,8 +1,5 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using PhotoApi.Auth;
-using PhotoApi.Tests.Infrastructure;
 
 namespace PhotoApi.Tests.Security;
 
@@ -26,7 +23,7 @@ public sealed class ObjectLevelAuthorizationTests(ApiFixture fixture)
             ["photo"] = await CreateAsync(alice, "/v1/photos"),
             ["album"] = await CreateAsync(alice, "/v1/albums"),
         };
-        await alice.PutAsync($"/v1/photos/{mine["photo"]}/content", Images.Content(Images.Png(5000), "image/png"));
+        await alice.UploadContentAsync(mine["photo"], Images.Png(5000));
         await alice.PutAsync($"/v1/albums/{mine["album"]}/photos/{mine["photo"]}", null);
         var bobs = new Dictionary<string, string>
         {

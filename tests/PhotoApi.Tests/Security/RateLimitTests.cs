@@ -1,5 +1,3 @@
-using PhotoApi.Tests.Infrastructure;
-
 namespace PhotoApi.Tests.Security;
 
 /// <summary>Per-caller limits: one user or app cannot starve the others; anonymous callers are limited per IP.</summary>

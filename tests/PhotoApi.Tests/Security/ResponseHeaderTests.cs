@@ -1,6 +1,3 @@
-using System.Text.Json;
-using PhotoApi.Tests.Infrastructure;
-
 namespace PhotoApi.Tests.Security;
 
 [Collection(ApiCollection.Name)]
@@ -33,8 +30,8 @@ public sealed class ResponseHeaderTests(ApiFixture fixture)
     public async Task ImageContent_IsPrivateNotNoStore()
     {
         var client = fixture.AsUser(ApiFixture.NewSubject("alice"));
-        var id = (await HttpAssert.Ok<JsonElement>(await client.PostAsJsonAsync("/v1/photos", new { title = "p" }), HttpStatusCode.Created)).GetProperty("id").GetString();
-        await client.PutAsync($"/v1/photos/{id}/content", Images.Content(Images.Png(100), "image/png"));
+        var id = await client.CreatePhotoAsync("p");
+        await client.UploadContentAsync(id, Images.Png(100));
 
         var response = await client.GetAsync($"/v1/photos/{id}/content");
 

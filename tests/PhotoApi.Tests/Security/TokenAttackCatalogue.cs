@@ -1,8 +1,5 @@
-using System.Net;
 using System.Text;
-using System.Text.Json;
 using Microsoft.IdentityModel.Tokens;
-using PhotoApi.Tests.Infrastructure;
 
 namespace PhotoApi.Tests.Security;
 

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using PhotoApi.Tests.Infrastructure;
 using PhotoApi.Users;
 
 namespace PhotoApi.Tests.Users;

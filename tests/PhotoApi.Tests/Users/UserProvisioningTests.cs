@@ -1,6 +1,3 @@
-using System.Text.Json;
-using PhotoApi.Tests.Infrastructure;
-
 namespace PhotoApi.Tests.Users;
 
 /// <summary>Users are (iss, sub) pairs, created on their first call; the profile shows name and email from the presented token only.</summary>
@@ -62,9 +59,9 @@ public sealed class UserProvisioningTests(ApiFixture fixture)
     {
         var alice = fixture.AsUser(ApiFixture.NewSubject("alice"));
         var bob = fixture.AsUser(ApiFixture.NewSubject("bob"));
-        await alice.PostAsJsonAsync("/v1/photos", new { title = "one" });
-        await alice.PostAsJsonAsync("/v1/photos", new { title = "two" });
-        await bob.PostAsJsonAsync("/v1/photos", new { title = "bob's" });
+        await alice.CreatePhotoAsync("one");
+        await alice.CreatePhotoAsync("two");
+        await bob.CreatePhotoAsync("bob's");
 
         var me = JsonDocument.Parse(await (await alice.GetAsync("/v1/me")).Content.ReadAsStringAsync()).RootElement;
 

@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using OpenIddict.Abstractions;
 
@@ -18,18 +17,15 @@ public sealed class PhotoStory : IAsyncDisposable
     /// <summary>The same PNG with bytes after its end (browsers ignore them), so two photos differ in size.</summary>
     public static readonly byte[] LargerPng = [.. SmallPng, .. new byte[1000]];
 
-    private PhotoStory(DevIssuerHost issuer, TestDatabase database, PhotoApiFactory api)
-    {
-        Issuer = issuer;
-        Database = database;
-        Api = api;
-    }
+    private readonly DevIssuerApi _cast;
 
-    public DevIssuerHost Issuer { get; }
+    private PhotoStory(DevIssuerApi cast) => _cast = cast;
 
-    public TestDatabase Database { get; }
+    public DevIssuerHost Issuer => _cast.Issuer;
 
-    public PhotoApiFactory Api { get; }
+    public TestDatabase Database => _cast.Database;
+
+    public PhotoApiFactory Api => _cast.Api;
 
     public string BobsPhotoId { get; private set; } = "";
 
@@ -57,11 +53,7 @@ public sealed class PhotoStory : IAsyncDisposable
     /// <param name="issuerTime">The issuer's clock (a fake one where polling or expiry matters).</param>
     public static async Task<PhotoStory> StartAsync(IDictionary<string, string?>? issuerSettings = null, TimeProvider? issuerTime = null)
     {
-        var issuer = new DevIssuerHost(issuerSettings, issuerTime);
-        var database = await TestDatabase.CreateAsync();
-        var api = new PhotoApiFactory(issuer.BaseAddress.AbsoluteUri, database.ConnectionString);
-        _ = api.BaseAddress; // start it
-        var story = new PhotoStory(issuer, database, api);
+        var story = new PhotoStory(await DevIssuerApi.StartAsync(issuerSettings, issuerTime: issuerTime));
 
         await story.AddPhotoAsync("alice", "Lighthouse", SmallPng);
         await story.AddPhotoAsync("alice", "Harbour at dusk", LargerPng);
@@ -73,30 +65,13 @@ public sealed class PhotoStory : IAsyncDisposable
     public async Task<string> AddPhotoAsync(string user, string title, byte[] png)
     {
         using var owner = await AsUserAsync(user);
-        using var created = await owner.PostAsJsonAsync("/v1/photos", new { title });
-        created.EnsureSuccessStatusCode();
-        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
-        using var content = new ByteArrayContent(png);
-        content.Headers.ContentType = new MediaTypeHeaderValue("image/png");
-        using var uploaded = await owner.PutAsync($"/v1/photos/{id}/content", content);
-        uploaded.EnsureSuccessStatusCode();
-        return id!;
+        var id = await owner.CreatePhotoAsync(title);
+        await owner.UploadContentAsync(id, png);
+        return id;
     }
 
     /// <summary>An API client for <paramref name="user"/> through another app, with a token from the dev issuer's /dev/tokens.</summary>
-    private async Task<HttpClient> AsUserAsync(string user)
-    {
-        using var issuer = new HttpClient { BaseAddress = Issuer.BaseAddress };
-        using var minted = await issuer.PostAsJsonAsync("/dev/tokens", new { subject = user, scopes = "photos.read photos.write", clientId = "photo-uploader" });
-        minted.EnsureSuccessStatusCode();
-        var token = (await minted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
-        return Api.WithToken(token);
-    }
+    private async Task<HttpClient> AsUserAsync(string user) => Api.WithToken(await Issuer.DevTokenAsync(user, clientId: "photo-uploader"));
 
-    public async ValueTask DisposeAsync()
-    {
-        await Api.DisposeAsync();
-        await Issuer.DisposeAsync();
-        await Database.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _cast.DisposeAsync();
 }

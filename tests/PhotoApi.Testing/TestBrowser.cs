@@ -1,7 +1,6 @@
-using System.Net;
 using System.Text.RegularExpressions;
 
-namespace PhotoApi.DevIssuer.Tests.Infrastructure;
+namespace PhotoApi.Testing;
 
 /// <summary>
 /// A minimal browser: keeps cookies, never follows redirects by itself, and submits the forms it is
@@ -79,6 +78,24 @@ public sealed partial class TestBrowser(Uri baseAddress) : IDisposable
 public sealed partial record Page(HttpStatusCode Status, Uri? Location, string Html, string? ContentType)
 {
     public bool IsRedirect => (int)Status is >= 300 and < 400;
+
+    /// <summary>RFC 6749 §4.1.2.1: the error goes back to the client's <paramref name="redirectUri"/> with its state, and no code.</summary>
+    public void AssertErrorRedirect(string redirectUri, string error, string state)
+    {
+        Assert.StartsWith(redirectUri + "?", Location!.ToString());
+        var parameters = RedirectParameters();
+        Assert.Equal(error, parameters["error"]);
+        Assert.Equal(state, parameters["state"]);
+        Assert.False(parameters.ContainsKey("code"));
+    }
+
+    /// <summary>The issuer answered itself with a 400 error page naming <paramref name="message"/>, instead of redirecting to a redirect URI it cannot trust.</summary>
+    public void AssertErrorPage(string message)
+    {
+        Assert.Equal(HttpStatusCode.BadRequest, Status);
+        Assert.Null(Location);
+        Assert.Contains(message, Html, StringComparison.Ordinal);
+    }
 
     public static async Task<Page> ReadAsync(HttpResponseMessage response)
     {

@@ -1,10 +1,4 @@
-using System.Net.Http.Headers;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
-using Microsoft.IdentityModel.Tokens;
-
-namespace PhotoApi.Tests.Infrastructure;
+namespace PhotoApi.Testing;
 
 /// <summary>A client's DPoP key pair (RFC 9449 §2) and the proofs it signs, every member overridable for the attacks.</summary>
 public sealed class DpopKey
@@ -58,28 +52,17 @@ public sealed class DpopKey
         {
             payload["nonce"] = nonce;
         }
-        Merge(head, header);
-        Merge(payload, claims);
+        Jws.Merge(head, header);
+        Jws.Merge(payload, claims);
         return Jws.Encode(head, payload, signWith ?? Key);
     }
 
+    /// <summary>A proof for a token request (RFC 9449 §5): POST <paramref name="url"/>, no access token; null values remove members.</summary>
+    public string Proof(Uri url, IDictionary<string, object?>? header = null, IDictionary<string, object?>? claims = null, DateTimeOffset? issuedAt = null) =>
+        Proof("POST", url, accessToken: null, issuedAt, header: header, claims: claims);
+
     /// <summary>base64url(SHA-256(token)) (RFC 9449 §4.2).</summary>
     public static string Ath(string accessToken) => Base64UrlEncoder.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(accessToken)));
-
-    private static void Merge(Dictionary<string, object?> target, IDictionary<string, object?>? changes)
-    {
-        foreach (var (name, value) in changes ?? new Dictionary<string, object?>())
-        {
-            if (value is null)
-            {
-                target.Remove(name);
-            }
-            else
-            {
-                target[name] = value;
-            }
-        }
-    }
 }
 
 /// <summary>Requests that carry a token with the DPoP scheme and proofs.</summary>

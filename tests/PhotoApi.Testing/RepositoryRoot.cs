@@ -1,9 +1,12 @@
-namespace PhotoApi.Tests.Infrastructure;
+namespace PhotoApi.Testing;
 
 /// <summary>The repository the tests run from (the folder holding PhotoApi.sln), and the places in it tests use.</summary>
 public static class RepositoryRoot
 {
-    public static string Path { get; } = Find();
+    private static readonly Lazy<string> Found = new(() =>
+        Above(AppContext.BaseDirectory) ?? throw new InvalidOperationException("PhotoApi.sln not found above " + AppContext.BaseDirectory));
+
+    public static string Path => Found.Value;
 
     public static string File(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
 
@@ -15,15 +18,16 @@ public static class RepositoryRoot
         return folder;
     }
 
-    private static string Find()
+    /// <summary>The folder holding PhotoApi.sln at or above <paramref name="start"/>, or null outside the repository.</summary>
+    public static string? Above(string start)
     {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
         {
             if (System.IO.File.Exists(System.IO.Path.Combine(directory.FullName, "PhotoApi.sln")))
             {
                 return directory.FullName;
             }
         }
-        throw new InvalidOperationException("PhotoApi.sln not found above " + AppContext.BaseDirectory);
+        return null;
     }
 }

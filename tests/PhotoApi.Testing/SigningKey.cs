@@ -1,9 +1,4 @@
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
-using Microsoft.IdentityModel.Tokens;
-
-namespace PhotoApi.Tests.Infrastructure;
+namespace PhotoApi.Testing;
 
 /// <summary>A key a test issuer signs with, and the public JWK it publishes.</summary>
 public sealed class SigningKey
@@ -99,6 +94,22 @@ public sealed class SigningKey
 /// <summary>Compact JWS by hand, so tests control every byte of header and payload (attacks included).</summary>
 public static class Jws
 {
+    /// <summary>Changes a header or claim set the way a test asks: a value adds or replaces a member, null removes it.</summary>
+    public static void Merge(Dictionary<string, object?> target, IDictionary<string, object?>? changes)
+    {
+        foreach (var (name, value) in changes ?? new Dictionary<string, object?>())
+        {
+            if (value is null)
+            {
+                target.Remove(name);
+            }
+            else
+            {
+                target[name] = value;
+            }
+        }
+    }
+
     public static string Encode(object header, object payload, SigningKey? key) =>
         EncodeRaw(JsonSerializer.Serialize(header), JsonSerializer.Serialize(payload), key);
 

@@ -1,13 +1,9 @@
 using System.Collections.Concurrent;
-using System.Net;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace PhotoApi.Tests.Infrastructure;
+namespace PhotoApi.Testing;
 
 public enum IssuerFault
 {
@@ -20,11 +16,13 @@ public enum IssuerFault
 
 /// <summary>
 /// A real authorization server's metadata over HTTP on loopback: discovery document and JWKS served by Kestrel,
-/// with keys the test can rotate and faults it can switch on (hang, 500, stop listening). It also mints tokens.
+/// with keys the test can rotate and faults it can switch on (hang, 500, stop listening). It also mints tokens, JWTs and
+/// opaque ones its RFC 7662 introspection endpoint resolves (without checking the caller: see IntrospectingIssuer for that).
 /// </summary>
 public sealed class TestIssuer : IAsyncDisposable
 {
     private readonly ConcurrentQueue<string> _requests = new();
+    private readonly ConcurrentDictionary<string, (string Subject, string Scope)> _opaque = new(StringComparer.Ordinal);
     private WebApplication? _app;
 
     private readonly string? _issuerSuffix;
@@ -52,18 +50,24 @@ public sealed class TestIssuer : IAsyncDisposable
     /// <summary>The discovery document names this issuer; tests change it to simulate a misconfigured issuer.</summary>
     public string? DocumentIssuerOverride { get; set; }
 
+    /// <summary>Whether <see cref="Requests"/> records paths (off for load, where the list would only grow).</summary>
+    public bool RecordRequests { get; set; } = true;
+
     /// <summary>Paths requested so far, in order.</summary>
     public IReadOnlyCollection<string> Requests => _requests;
 
     public int RequestCount(string pathSuffix) => _requests.Count(r => r.EndsWith(pathSuffix, StringComparison.Ordinal));
 
-    public static async Task<TestIssuer> StartAsync(SigningKey? key = null, string? issuerSuffix = null)
+    /// <param name="key">The current key (an RSA one when null); <paramref name="otherKeys"/> are published beside it.</param>
+    /// <param name="port">A fixed loopback port (when another process must know it in advance), or 0 for any free one.</param>
+    public static async Task<TestIssuer> StartAsync(SigningKey? key = null, string? issuerSuffix = null, int port = 0, params SigningKey[] otherKeys)
     {
-        var issuer = new TestIssuer(0, issuerSuffix);
+        var issuer = new TestIssuer(port, issuerSuffix);
         key ??= SigningKey.Rsa("rsa-1");
         issuer.PublishedKeys.Add(key);
+        issuer.PublishedKeys.AddRange(otherKeys);
         issuer.CurrentKey = key;
-        await issuer.ListenAsync(0, issuerSuffix);
+        await issuer.ListenAsync(port, issuerSuffix);
         return issuer;
     }
 
@@ -76,7 +80,10 @@ public sealed class TestIssuer : IAsyncDisposable
         var basePath = (issuerSuffix ?? "").TrimEnd('/');
         app.Use(async (context, next) =>
         {
-            _requests.Enqueue(context.Request.Path.Value ?? "");
+            if (RecordRequests)
+            {
+                _requests.Enqueue(context.Request.Path.Value ?? "");
+            }
             switch (Fault)
             {
                 case IssuerFault.Hang:
@@ -95,12 +102,31 @@ public sealed class TestIssuer : IAsyncDisposable
             ["issuer"] = DocumentIssuerOverride ?? Authority,
             ["jwks_uri"] = $"http://127.0.0.1:{Port}{basePath}/jwks",
             ["token_endpoint"] = $"http://127.0.0.1:{Port}{basePath}/token",
-            ["id_token_signing_alg_values_supported"] = new[] { "RS256", "ES256" },
+            ["introspection_endpoint"] = $"http://127.0.0.1:{Port}{basePath}/introspect",
+            ["id_token_signing_alg_values_supported"] = PublishedKeys.Select(k => k.Algorithm).Distinct().ToArray(),
         }));
         app.MapGet($"{basePath}/jwks", () => Results.Json(new Dictionary<string, object>
         {
             ["keys"] = PublishedKeys.Select(k => k.PublicJwk).ToArray(),
         }));
+        // RFC 7662 §2.2: an opaque token from Opaque is active for its subject and scope; any other token is not.
+        app.MapPost($"{basePath}/introspect", async (HttpRequest request) =>
+        {
+            var form = await request.ReadFormAsync();
+            return _opaque.TryGetValue(form["token"].ToString(), out var grant)
+                ? Results.Json(new Dictionary<string, object>
+                {
+                    ["active"] = true,
+                    ["iss"] = Authority,
+                    ["sub"] = grant.Subject,
+                    ["client_id"] = "photoprint",
+                    ["aud"] = "photo-api",
+                    ["scope"] = grant.Scope,
+                    ["exp"] = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds(),
+                    ["token_type"] = "Bearer",
+                })
+                : Results.Json(new Dictionary<string, object> { ["active"] = false });
+        });
         await app.StartAsync();
         _app = app;
         if (Port == 0)
@@ -148,29 +174,22 @@ public sealed class TestIssuer : IAsyncDisposable
             ["client_id"] = "photoprint",
             ["scope"] = scope,
         };
-        Merge(payload, claims);
+        Jws.Merge(payload, claims);
         foreach (var name in payload.Where(p => p.Value is null).Select(p => p.Key).ToList())
         {
             payload.Remove(name);
         }
         var head = new Dictionary<string, object?> { ["alg"] = key.Algorithm, ["kid"] = key.KeyId, ["typ"] = "at+jwt" };
-        Merge(head, header);
+        Jws.Merge(head, header);
         return Jws.Encode(head, payload, key);
     }
 
-    private static void Merge(Dictionary<string, object?> target, IDictionary<string, object?>? changes)
+    /// <summary>An opaque (reference) token: 32 random bytes that only the introspection endpoint can resolve.</summary>
+    public string Opaque(string subject = "alice", string scope = "photos.read")
     {
-        foreach (var (name, value) in changes ?? new Dictionary<string, object?>())
-        {
-            if (value is null)
-            {
-                target.Remove(name);
-            }
-            else
-            {
-                target[name] = value;
-            }
-        }
+        var token = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
+        _opaque[token] = (subject, scope);
+        return token;
     }
 
     public async ValueTask DisposeAsync() => await StopListeningAsync();

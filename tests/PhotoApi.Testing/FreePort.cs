@@ -1,7 +1,6 @@
-using System.Net;
 using System.Net.Sockets;
 
-namespace PhotoApi.Tests.Infrastructure;
+namespace PhotoApi.Testing;
 
 /// <summary>A loopback TCP port nothing listens on, for a server whose address another party must know in advance.</summary>
 public static class FreePort

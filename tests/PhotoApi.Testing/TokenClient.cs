@@ -1,9 +1,4 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
-
-namespace PhotoApi.DevIssuer.Tests.Infrastructure;
+namespace PhotoApi.Testing;
 
 /// <summary>An OAuth client's back channel: the token, revocation and introspection endpoints.</summary>
 public sealed class TokenClient(Uri baseAddress) : IDisposable
@@ -118,6 +113,12 @@ public sealed record TokenResponse(HttpStatusCode Status, JsonElement Body, stri
             ? value.GetString()
             : null;
 
+    /// <summary>The endpoint refused the request with <paramref name="status"/> and this RFC 6749 §5.2 error code.</summary>
+    public void AssertError(HttpStatusCode status, string error)
+    {
+        Assert.True(Status == status && Error == error, $"Expected {(int)status} {error} but got {(int)Status}: {Body}");
+    }
+
     public TokenResponse EnsureTokens()
     {
         Assert.True(Status == HttpStatusCode.OK && AccessToken is not null, $"Expected tokens but got {(int)Status}: {Body}");
@@ -130,7 +131,7 @@ public sealed record Client(string Id, string? Secret, string RedirectUri)
 {
     public static readonly Client PhotoPrint = new("photoprint", "photoprint-secret", "http://localhost:5002/callback");
 
-    public static readonly Client Swagger = new("swagger", null, IssuerHost.SwaggerTestRedirectUri);
+    public static readonly Client Swagger = new("swagger", null, DevIssuerHost.SwaggerTestRedirectUri);
 
     /// <summary>A public device-flow client (RFC 8628): no redirect URI, no secret.</summary>
     public static readonly Client Tv = new("photoprint-tv", null, "");
