@@ -70,19 +70,6 @@ public sealed class PostgresServer : IAsyncDisposable
     }
 
 
-    private static string FindScript()
-    {
-        if (Environment.GetEnvironmentVariable("PHOTOAPI_PG_CLUSTER_SCRIPT") is { Length: > 0 } configured)
-        {
-            return configured;
-        }
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "scripts", "pg-cluster.sh")))
-        {
-            directory = directory.Parent;
-        }
-        return directory is null
-            ? throw new InvalidOperationException("scripts/pg-cluster.sh not found; resilience tests need PostgreSQL's server binaries (scripts/test.sh installs them).")
-            : Path.Combine(directory.FullName, "scripts", "pg-cluster.sh");
-    }
+    private static string FindScript() =>
+        Environment.GetEnvironmentVariable("PHOTOAPI_PG_CLUSTER_SCRIPT") is { Length: > 0 } configured ? configured : RepositoryRoot.File("scripts", "pg-cluster.sh");
 }
