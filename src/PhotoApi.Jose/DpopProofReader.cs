@@ -156,10 +156,6 @@ public sealed class DpopProofReader(IReadOnlyCollection<string> algorithms)
                 return null;
             }
         }
-        if (!JoseJson.TryString(jwk, "kty", out var kty) || kty is not ("RSA" or "EC"))
-        {
-            return null;
-        }
         try
         {
             return TrustedKey.TryCreate(new JsonWebKey(json), _algorithms, out var trusted) is null ? trusted : null;

@@ -1,11 +1,7 @@
 using System.Buffers.Text;
-using System.Collections.Frozen;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 using PhotoApi.Jose;
 
 namespace PhotoApi.Auth;

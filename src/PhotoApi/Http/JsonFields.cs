@@ -29,11 +29,7 @@ public sealed class JsonFields
     {
         if (!IsJson(request.ContentType))
         {
-            return (null, new ProblemDetails
-            {
-                Status = StatusCodes.Status415UnsupportedMediaType,
-                Detail = "The request body must be JSON (Content-Type: application/json).",
-            });
+            return (null, Problems.Details(StatusCodes.Status415UnsupportedMediaType, "The request body must be JSON (Content-Type: application/json)."));
         }
 
         if (request.ContentLength > MaxBodyBytes)
@@ -218,11 +214,8 @@ public sealed class JsonFields
     private static bool HasExplicitOffset(string text) =>
         text.EndsWith('Z') || text.EndsWith('z') || (text.Length > 6 && text[^6] is '+' or '-' && text[^3] == ':');
 
-    private static ProblemDetails TooLarge() => new()
-    {
-        Status = StatusCodes.Status413PayloadTooLarge,
-        Detail = $"The request body must be at most {MaxBodyBytes / 1024} KiB.",
-    };
+    private static ProblemDetails TooLarge() =>
+        Problems.Details(StatusCodes.Status413PayloadTooLarge, $"The request body must be at most {MaxBodyBytes / 1024} KiB.");
 
     private static async Task CopyAtMostAsync(Stream source, Stream destination, int limit, CancellationToken cancellationToken)
     {

@@ -7,14 +7,14 @@ using Microsoft.AspNetCore.Mvc;
 namespace PhotoApi.Http;
 
 /// <summary>
-/// Every problem body (RFC 9457) the API sends is built here: the typed results handlers return, and <see cref="WriteAsync"/> /
+/// Every problem body (RFC 9457) PhotoApi builds itself is built here (ASP.NET's validation problems are its own): the typed
+/// results handlers return, <see cref="Details"/> for code that hands a problem on, and <see cref="WriteAsync"/> /
 /// <see cref="RetryLaterAsync"/> for middleware that answers before or instead of an endpoint. Title and type follow the status.
 /// </summary>
 public static class Problems
 {
     /// <summary>Sets the status and writes <c>application/problem+json</c> through the app's <see cref="IProblemDetailsService"/>.</summary>
-    public static Task WriteAsync(HttpContext http, int status, string? detail) =>
-        WriteAsync(http, new ProblemDetails { Status = status, Detail = detail });
+    public static Task WriteAsync(HttpContext http, int status, string? detail) => WriteAsync(http, Details(status, detail));
 
     /// <summary>
     /// 429 or 503 with <c>Retry-After</c> in delay-seconds (RFC 9110 §10.2.3), rounded up and at least 1: the caller did nothing
@@ -43,26 +43,22 @@ public static class Problems
     public static NotFoundProblem NotFound(string what) => NotFoundBecause($"There is no {what} with this id.");
 
     /// <summary>404 that says why, for an object that exists but lacks what was asked of it.</summary>
-    public static NotFoundProblem NotFoundBecause(string detail) => new(new ProblemDetails { Status = StatusCodes.Status404NotFound, Detail = detail });
+    public static NotFoundProblem NotFoundBecause(string detail) => new(Details(StatusCodes.Status404NotFound, detail));
 
     /// <summary>A handler's problem result with this status and detail.</summary>
-    public static ProblemHttpResult Result(int status, string detail) => TypedResults.Problem(new ProblemDetails { Status = status, Detail = detail });
+    public static ProblemHttpResult Result(int status, string detail) => TypedResults.Problem(Details(status, detail));
+
+    /// <summary>The body itself, for code that hands a problem to its caller (the JSON body reader); title and type are filled in when written.</summary>
+    public static ProblemDetails Details(int status, string? detail) => new() { Status = status, Detail = detail };
 
     /// <summary>412: If-Match named a version that is no longer current (RFC 9110 §13.1.1).</summary>
-    public static ProblemHttpResult PreconditionFailed(string what) => TypedResults.Problem(new ProblemDetails
-    {
-        Status = StatusCodes.Status412PreconditionFailed,
-        Detail = $"The {what} changed since you read it: If-Match does not match its current ETag. Read it again and retry.",
-    });
+    public static ProblemHttpResult PreconditionFailed(string what) =>
+        Result(StatusCodes.Status412PreconditionFailed, $"The {what} changed since you read it: If-Match does not match its current ETag. Read it again and retry.");
 
     /// <summary>400 for an If-Match header that is not a list of entity tags.</summary>
     public static ProblemHttpResult MalformedIfMatch() => TypedResults.Problem(BadRequest("If-Match must be * or a list of entity tags such as \"3\"."));
 
-    public static ProblemDetails BadRequest(string detail) => new()
-    {
-        Status = StatusCodes.Status400BadRequest,
-        Detail = detail,
-    };
+    public static ProblemDetails BadRequest(string detail) => Details(StatusCodes.Status400BadRequest, detail);
 }
 
 /// <summary>
